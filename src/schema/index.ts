@@ -1,0 +1,5 @@
+import { builder } from './builder.js';
+import './scalars.js';
+import './server-info.js';
+
+export const schema = builder.toSchema({ sortSchema: true });

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Each test file gets its own database (see test/helpers/database.ts), so files run in parallel
+// and never reset shared state. TEST_DATABASE_URL switches from PGlite copies to real Postgres.
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/setup/global.ts'],
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
