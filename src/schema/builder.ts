@@ -6,10 +6,12 @@ import type { Context } from './context.js';
 
 export const builder = new SchemaBuilder<{
   Context: Context;
+  DefaultFieldNullability: false;
   PrismaTypes: PrismaTypes;
   Scalars: { DateTime: { Input: Date; Output: Date } };
 }>({
   plugins: [PrismaPlugin],
+  defaultFieldNullability: false,
   prisma: {
     // Each app (and each test) has its own database, so the client comes from the request context.
     client: (ctx) => ctx.prisma,
