@@ -1,0 +1,1 @@
+export { InProcessEventBus, type RunEventListener } from './bus.js';

@@ -1,0 +1,150 @@
+import { ticksBetween } from '../../options/index.js';
+import {
+  ManualQueueFullError,
+  MaxConcurrencyError,
+  RequestStillQueuedError,
+  rfc3339,
+  RunNotFinishedError,
+  RunNotFoundError,
+  RunNotYetDueError,
+  TaskInactiveError,
+  TaskNotFoundError,
+  ValidationError,
+} from '../errors.js';
+import type { ID, IdGenerator } from '../id.js';
+import { MANUAL_QUEUE_CAPACITY, TERMINAL_STATES, type CreateNextRunResult, type ManualRequest, type Run, type SkippedOccurrence } from '../types.js';
+import { toManualRequest, toRun, toSkipped, type TaskRecord } from './mapping.js';
+import { nextDue, nextRequestedTick, planNatural, type SchedulingState, type Skip } from './scheduling.js';
+import { lockTaskRecord, saveMeta, schedulingState } from './tasks.js';
+import type { Tx } from './transaction.js';
+import { listLimit } from './validation.js';
+
+interface NewRun {
+  id: ID;
+  trigger: 'scheduled' | 'manual';
+  scheduledFor: number;
+  runAt: number;
+  requestedAt: number | null;
+}
+
+async function insertRun(tx: Tx, record: TaskRecord, run: NewRun): Promise<void> {
+  await tx.run.create({
+    data: {
+      id: run.id,
+      taskId: record.id,
+      orgId: record.orgId,
+      trigger: run.trigger,
+      scheduledFor: BigInt(run.scheduledFor),
+      runAt: BigInt(run.runAt),
+      requestedAt: run.requestedAt === null ? null : BigInt(run.requestedAt),
+      availableAt: new Date(run.runAt * 1000),
+    },
+  });
+}
+
+async function recordSkips(tx: Tx, taskId: ID, skips: Skip[]): Promise<void> {
+  if (skips.length === 0) return;
+  const data = skips.map((skip) => ({ taskId, scheduledFor: BigInt(skip.scheduledFor), reason: skip.reason }));
+  await tx.skippedOccurrence.createMany({ data, skipDuplicates: true });
+}
+
+/**
+ * Store.createNextRun (§4.3, §4.4). A RunNotYetDueError is returned rather than thrown, because ticks
+ * skipped by catch-up on the way must still be committed.
+ */
+export async function createNextRun(tx: Tx, ids: IdGenerator, taskId: ID, now: number): Promise<CreateNextRunResult | RunNotYetDueError> {
+  const record = await lockTaskRecord(tx, taskId);
+  if (record.status !== 'active') throw new TaskInactiveError();
+  if (record.runs.length >= record.meta!.maxConcurrency) throw new MaxConcurrencyError();
+
+  const state = schedulingState(record);
+  const plan = planNatural(state, now);
+  let created: NewRun | null = null;
+  let hasQueue = record.manualRuns.length > 0;
+  if (plan !== null) {
+    await recordSkips(tx, taskId, plan.skipped);
+    state.latestCompleted = plan.latestCompleted;
+    if (plan.run !== null) {
+      created = { id: ids.next(), trigger: 'scheduled', scheduledFor: plan.run, runAt: plan.run + state.offset, requestedAt: null };
+      state.naturalRunning.push(plan.run);
+    }
+  }
+  if (created === null && hasQueue) {
+    ({ created, hasQueue } = await takeFromQueue(tx, ids, record, now));
+  }
+  if (created !== null) await insertRun(tx, record, created);
+  if (plan !== null || created !== null) await saveMeta(tx, taskId, state);
+  const due = nextDue(state)!;
+  if (created === null) return new RunNotYetDueError(due);
+  return {
+    created: { taskId, runId: created.id, now: created.scheduledFor, requestedAt: created.requestedAt },
+    nextDue: due,
+    hasQueue,
+  };
+}
+
+/** The next run of the queue's head entry; the entry goes once its last run is created. */
+async function takeFromQueue(tx: Tx, ids: IdGenerator, record: TaskRecord, now: number): Promise<{ created: NewRun | null; hasQueue: boolean }> {
+  const queue = [...record.manualRuns];
+  for (let head = queue.shift(); head !== undefined; head = queue.shift()) {
+    const cursor = { start: Number(head.start), end: Number(head.end), latestCompleted: Number(head.latestCompleted) };
+    const next = nextRequestedTick(record, cursor);
+    if (next === null || next.last) await tx.manualRequest.delete({ where: { id: head.id } });
+    else await tx.manualRequest.update({ where: { id: head.id }, data: { latestCompleted: BigInt(next.tick) } });
+    if (next === null) continue; // a range left without ticks (the schedule changed): nothing to run
+    const created: NewRun = { id: head.runId ?? ids.next(), trigger: 'manual', scheduledFor: next.tick, runAt: now, requestedAt: Number(head.requestedAt) };
+    return { created, hasQueue: queue.length > 0 || !next.last };
+  }
+  return { created: null, hasQueue: false };
+}
+
+/** Store.finishRun (§4.5): the run leaves currentlyRunning; a natural run raises latestCompleted. */
+export async function finishRun(tx: Tx, taskId: ID, runId: ID): Promise<Run> {
+  const record = await lockTaskRecord(tx, taskId);
+  const run = record.runs.find((r) => r.id === runId);
+  if (run === undefined) throw new RunNotFoundError();
+  const finished = await tx.run.update({ where: { id: runId }, data: { inProgress: false } });
+  const state: SchedulingState = schedulingState({ ...record, runs: record.runs.filter((r) => r !== run) });
+  if (run.trigger === 'scheduled') state.latestCompleted = Math.max(state.latestCompleted, Number(run.scheduledFor));
+  await saveMeta(tx, taskId, state);
+  return toRun(finished);
+}
+
+/** Store.manuallyRunTimeRange (§4.6); start <= end is checked before. */
+export async function enqueueRange(tx: Tx, ids: IdGenerator, taskId: ID, start: number, end: number, requestedAt: number): Promise<ManualRequest> {
+  const record = await lockTaskRecord(tx, taskId);
+  if (record.manualRuns.length >= MANUAL_QUEUE_CAPACITY) throw new ManualQueueFullError();
+  if (record.manualRuns.some((r) => Number(r.start) === start && Number(r.end) === end)) throw new RequestStillQueuedError(start, end);
+  if (start < end && ticksBetween(record, start, end, 1).length === 0) {
+    throw new ValidationError(`no scheduled times between ${rfc3339(start)} and ${rfc3339(end)}`);
+  }
+  const row = await tx.manualRequest.create({
+    data: {
+      taskId,
+      start: BigInt(start),
+      end: BigInt(end),
+      requestedAt: BigInt(requestedAt),
+      latestCompleted: BigInt(start - 1),
+      runId: start === end ? ids.next() : null,
+    },
+  });
+  await tx.taskMeta.update({ where: { taskId }, data: { updatedAt: new Date() } });
+  return toManualRequest(row);
+}
+
+/** Store.retryRun: queues (scheduledFor, scheduledFor) for a run that has finished. */
+export async function retryRun(tx: Tx, ids: IdGenerator, orgId: ID, runId: ID, requestedAt: number): Promise<ManualRequest> {
+  const run = await tx.run.findFirst({ where: { id: runId, orgId }, select: { taskId: true, status: true, scheduledFor: true } });
+  if (run === null) throw new RunNotFoundError();
+  // A terminal state is final, so this check cannot go stale before commit.
+  if (!TERMINAL_STATES.includes(run.status)) throw new RunNotFinishedError();
+  const scheduledFor = Number(run.scheduledFor);
+  return enqueueRange(tx, ids, run.taskId, scheduledFor, scheduledFor, requestedAt);
+}
+
+export async function listSkipped(tx: Tx, taskId: ID, limit: number | undefined): Promise<SkippedOccurrence[]> {
+  const take = listLimit(limit, 100, 1000);
+  const rows = await tx.skippedOccurrence.findMany({ where: { taskId }, orderBy: { scheduledFor: 'desc' }, take });
+  if (rows.length === 0 && (await tx.task.count({ where: { id: taskId } })) === 0) throw new TaskNotFoundError();
+  return rows.map(toSkipped);
+}

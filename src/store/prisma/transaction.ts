@@ -1,0 +1,53 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PrismaClient } from '../../db/prisma.js';
+import { Prisma } from '../../generated/prisma/client.js';
+
+export type Tx = Prisma.TransactionClient;
+
+const MAX_ATTEMPTS = 8;
+const RETRYABLE_CODES = new Set(['40001', '40P01']); // serialization failure, deadlock
+export const NATURAL_RUN_INDEX = 'Run_natural_taskId_scheduledFor_key';
+
+interface DriverCause {
+  originalCode?: string;
+  constraint?: { index?: string };
+}
+
+/** The Postgres error under a Prisma error: adapter-pg puts it in meta.driverAdapterError.cause. */
+function driverCause(error: unknown): DriverCause | undefined {
+  if (!(error instanceof Prisma.PrismaClientKnownRequestError)) return undefined;
+  const adapterError = error.meta?.['driverAdapterError'] as { cause?: DriverCause } | undefined;
+  return adapterError?.cause;
+}
+
+/**
+ * Worth running again from the start: a serialization failure or deadlock, or a natural run that a
+ * racing transaction inserted first (the re-run sees it and answers from the new state).
+ */
+function isRetryable(error: unknown): boolean {
+  if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2034') return true;
+  const cause = driverCause(error);
+  if (cause?.originalCode !== undefined && RETRYABLE_CODES.has(cause.originalCode)) return true;
+  return cause?.originalCode === '23505' && cause.constraint?.index === NATURAL_RUN_INDEX;
+}
+
+/** One interactive transaction, run again (a few times, with jittered backoff) when Postgres asks for it. */
+export async function transact<T>(
+  prisma: PrismaClient,
+  work: (tx: Tx) => Promise<T>,
+  isolationLevel?: Prisma.TransactionIsolationLevel,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await prisma.$transaction(work, isolationLevel ? { isolationLevel } : undefined);
+    } catch (error) {
+      if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
+      await sleep(Math.random() * 5 * 2 ** attempt);
+    }
+  }
+}
+
+/** A consistent snapshot for multi-query reads; read-only repeatable-read transactions never fail to serialize. */
+export function snapshot<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return transact(prisma, work, Prisma.TransactionIsolationLevel.RepeatableRead);
+}
