@@ -11,6 +11,11 @@ export class InProcessEventBus implements RunEventPublisher {
 
   constructor(private readonly onListenerError: (error: unknown, event: RunEvent) => void = reportListenerError) {}
 
+  /** How many subscriptions are open. */
+  get size(): number {
+    return this.listeners.size;
+  }
+
   /** Returns the function that unsubscribes. */
   subscribe(listener: RunEventListener): () => void {
     // A wrapper per subscription, so the same function subscribed twice is two subscriptions.

@@ -1,0 +1,88 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import type { PrismaClient } from '../db/prisma.js';
+import type { Logger } from '../server/logger.js';
+import type { RelayTransport } from './relay.js';
+
+/** One fixed channel: NOTIFY channel names are identifiers, so what the event is about goes in the payload. */
+export const PG_CHANNEL = 'tickwork_run_events';
+export const LISTENER_APPLICATION_NAME = 'tickwork-listen';
+
+export interface Backoff {
+  initialMs: number;
+  maxMs: number;
+}
+
+/**
+ * Postgres LISTEN/NOTIFY. Notifications go out through the Prisma pool after commit; they arrive on a
+ * dedicated, non-pooled connection that reconnects with backoff and LISTENs again.
+ */
+export class PostgresTransport implements RelayTransport {
+  /** Postgres refuses NOTIFY payloads of 8000 bytes or more. */
+  readonly maxPayloadBytes = 7999;
+  private client: pg.Client | null = null;
+  private closed = false;
+  private onPayload: (payload: string) => void = () => {};
+
+  constructor(
+    private readonly url: string,
+    private readonly prisma: PrismaClient,
+    private readonly log: Logger,
+    private readonly backoff: Backoff = { initialMs: 100, maxMs: 5_000 },
+  ) {}
+
+  async send(payload: string): Promise<void> {
+    await this.prisma.$executeRaw`SELECT pg_notify(${PG_CHANNEL}, ${payload})`;
+  }
+
+  async listen(onPayload: (payload: string) => void): Promise<void> {
+    this.onPayload = onPayload;
+    this.client = await this.connect();
+  }
+
+  private async connect(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.url, application_name: LISTENER_APPLICATION_NAME, keepAlive: true });
+    client.on('notification', (msg) => msg.channel === PG_CHANNEL && msg.payload && this.onPayload(msg.payload));
+    client.on('error', (err) => this.lost(client, err));
+    client.on('end', () => this.lost(client));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${PG_CHANNEL}`);
+      return client;
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
+    }
+  }
+
+  private lost(client: pg.Client, err?: Error): void {
+    if (this.closed || this.client !== client) return;
+    this.client = null;
+    void client.end().catch(() => {});
+    this.log.warn({ err }, 'LISTEN connection lost; reconnecting');
+    void this.reconnect();
+  }
+
+  private async reconnect(): Promise<void> {
+    for (let attempt = 0; !this.closed; attempt++) {
+      await sleep(Math.min(this.backoff.maxMs, this.backoff.initialMs * 2 ** attempt), undefined, { ref: false });
+      if (this.closed) return;
+      try {
+        const client = await this.connect();
+        if (this.closed) return void (await client.end());
+        this.client = client;
+        this.log.info({ attempt }, 'LISTEN connection restored');
+        return;
+      } catch (err) {
+        this.log.warn({ err, attempt }, 'LISTEN reconnect failed');
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = this.client;
+    this.client = null;
+    await client?.end();
+  }
+}
