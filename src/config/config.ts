@@ -13,6 +13,8 @@ export interface Config {
   /** Postgres to use; null means the embedded PGlite database in `dataDir`. */
   databaseUrl: string | null;
   dataDir: string;
+  /** Redis for relaying run events between server processes; null relays them through Postgres NOTIFY. */
+  redisUrl: string | null;
   /** Connections in the Prisma pool. */
   poolSize: number;
   logLevel: LogLevel;
@@ -31,17 +33,18 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return Number(raw);
 }
 
-function databaseUrl(env: NodeJS.ProcessEnv): string | null {
-  const raw = env.DATABASE_URL?.trim();
+/** The URL in `name`, or null when unset; refuses anything but the given schemes ("postgres:", …). */
+function serviceUrl(env: NodeJS.ProcessEnv, name: string, schemes: string[]): string | null {
+  const raw = env[name]?.trim();
   if (!raw) return null;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('DATABASE_URL is not a valid URL');
+    throw new ConfigError(`${name} is not a valid URL`);
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError(`DATABASE_URL must be a postgres:// or postgresql:// URL, got "${url.protocol}"`);
+  if (!schemes.includes(url.protocol)) {
+    throw new ConfigError(`${name} must be a ${schemes.map((s) => `${s}//`).join(' or ')} URL, got "${url.protocol}"`);
   }
   return raw;
 }
@@ -59,8 +62,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     host: env.HOST?.trim() || '127.0.0.1',
     port: integer(env, 'PORT', 4000, 0, 65535),
-    databaseUrl: databaseUrl(env),
+    databaseUrl: serviceUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: path.resolve(env.TICKWORK_DATA_DIR?.trim() || '.tickwork/data'),
+    redisUrl: serviceUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
     poolSize: integer(env, 'DATABASE_POOL_SIZE', 8, 1, 200),
     logLevel: logLevel(env),
     shutdownTimeout: integer(env, 'SHUTDOWN_TIMEOUT', 10, 1, 3600),

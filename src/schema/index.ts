@@ -1,5 +1,6 @@
 import { builder } from './builder.js';
 import './scalars.js';
 import './server-info.js';
+import './run-events.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -1,4 +1,4 @@
-import { buildApp, type App } from '../../src/server/app.js';
+import { buildApp, type App, type AppOptions } from '../../src/server/app.js';
 import type { Database } from '../../src/db/database.js';
 import { createLogger } from '../../src/server/logger.js';
 
@@ -16,8 +16,8 @@ export interface GraphQLResponse {
 }
 
 /** The real HTTP server on a free port, over the given database. */
-export async function startTestServer(db: Database): Promise<TestServer> {
-  const app = await buildApp({ db, log: createLogger('silent') });
+export async function startTestServer(db: Database, options: Partial<AppOptions> = {}): Promise<TestServer> {
+  const app = await buildApp({ db, log: createLogger('silent'), ...options });
   const port = await app.start(0);
   const origin = `http://127.0.0.1:${port}`;
   return {

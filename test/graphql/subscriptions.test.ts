@@ -1,0 +1,148 @@
+import type { Client } from 'graphql-ws';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import type { Database } from '../../src/db/database.js';
+import { formatId } from '../../src/store/id.js';
+import { createTestDatabase } from '../helpers/database.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+import { nextRun, setState, subscribeSse, subscribeWs, taskWithRun, wsClient, type Subscription } from '../helpers/subscriptions.js';
+import { seedTenant, type Tenant } from '../helpers/tenant.js';
+
+let db: Database;
+let server: TestServer;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  server = await startTestServer(db);
+});
+afterAll(async () => {
+  await server.stop();
+  await db.close();
+});
+
+const STATES = `subscription ($taskId: ID, $runId: ID, $after: String) {
+  runStateChanged(taskId: $taskId, runId: $runId, after: $after) { seq status when run { id status taskId } }
+}`;
+const LOGS = `subscription ($taskId: ID, $runId: ID, $after: String) {
+  runLogAdded(taskId: $taskId, runId: $runId, after: $after) { seq runId taskId logSeq message time }
+}`;
+
+const opened: Array<Client | Subscription> = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((x) => ('dispose' in x ? x.dispose() : x.close())));
+});
+
+function client(token?: string): Client {
+  const c = wsClient(server.origin, token);
+  opened.push(c);
+  return c;
+}
+
+async function subscribe(tenant: Tenant, query: string, variables: Record<string, unknown>): Promise<Subscription> {
+  const sub = await subscribeWs(client(tenant.token), server.app.services.bus, query, variables);
+  opened.push(sub);
+  return sub;
+}
+
+const store = () => server.app.services.store;
+
+describe('runStateChanged', () => {
+  it('pushes a state change written through the LogWriter within 100 ms', async () => {
+    const tenant = await seedTenant(server.app.services.accounts);
+    const base = await taskWithRun(store(), tenant);
+    const sub = await subscribe(tenant, STATES, { taskId: formatId(base.taskId) });
+    const started = performance.now();
+    await setState(store(), base, 'started');
+    const { data } = await sub.next();
+    expect(performance.now() - started).toBeLessThan(100);
+    expect(data!.runStateChanged).toMatchObject({ status: 'STARTED', run: { id: formatId(base.runId), status: 'STARTED', taskId: formatId(base.taskId) } });
+    expect(data!.runStateChanged.seq).toMatch(/^\d+$/);
+  });
+
+  it('after a reconnect with the last seq seen, pushes exactly what happened meanwhile, then live changes', async () => {
+    const tenant = await seedTenant(server.app.services.accounts);
+    const base = await taskWithRun(store(), tenant);
+    const variables = { taskId: formatId(base.taskId) };
+    const first = await subscribe(tenant, STATES, variables);
+    await setState(store(), base, 'started');
+    const lastSeen = (await first.next()).data!.runStateChanged.seq;
+    await first.close();
+
+    const other = await nextRun(store(), base);
+    await setState(store(), base, 'success');
+    await setState(store(), other, 'started');
+    const resumed = await subscribe(tenant, STATES, { ...variables, after: lastSeen });
+    await setState(store(), other, 'failed');
+
+    const seen = [];
+    for (let i = 0; i < 3; i++) seen.push((await resumed.next()).data!.runStateChanged);
+    expect(seen.map((e) => [e.run.id, e.status])).toEqual([
+      [formatId(base.runId), 'SUCCESS'],
+      [formatId(other.runId), 'STARTED'],
+      [formatId(other.runId), 'FAILED'],
+    ]);
+    const seqs = seen.map((e) => BigInt(e.seq));
+    expect(seqs[0]! > BigInt(lastSeen) && seqs[0]! < seqs[1]! && seqs[1]! < seqs[2]!).toBe(true);
+    await expect(resumed.next(300)).rejects.toThrow('no event within 300 ms');
+  });
+
+  it('also works over SSE with the token in the authorization header', async () => {
+    const tenant = await seedTenant(server.app.services.accounts);
+    const base = await taskWithRun(store(), tenant);
+    const sub = await subscribeSse(server.origin, tenant.token, STATES, { runId: formatId(base.runId), after: '0' });
+    opened.push(sub);
+    await setState(store(), base, 'started');
+    expect((await sub.next()).data!.runStateChanged).toMatchObject({ status: 'STARTED', run: { id: formatId(base.runId) } });
+  });
+});
+
+describe('runLogAdded', () => {
+  it('pushes a run\'s log lines in order', async () => {
+    const tenant = await seedTenant(server.app.services.accounts);
+    const base = await taskWithRun(store(), tenant);
+    const sub = await subscribe(tenant, LOGS, { runId: formatId(base.runId) });
+    const lines = ['one', 'two', 'three', 'four'];
+    for (const line of lines) await store().addRunLog(base, new Date(), line);
+    const seen = [];
+    for (const _ of lines) seen.push((await sub.next()).data!.runLogAdded);
+    expect(seen.map((e) => [e.logSeq, e.message])).toEqual(lines.map((line, i) => [i + 1, line]));
+    expect(seen[0]).toMatchObject({ runId: formatId(base.runId), taskId: formatId(base.taskId) });
+  });
+});
+
+describe('tenancy', () => {
+  it('refuses another org\'s task as not found, and never shows another org\'s events', async () => {
+    const [a, b] = await Promise.all([seedTenant(server.app.services.accounts), seedTenant(server.app.services.accounts)]);
+    const baseA = await taskWithRun(store(), a);
+    const baseB = await taskWithRun(store(), b);
+
+    const refused = await client(b.token).iterate({ query: STATES, variables: { taskId: formatId(baseA.taskId) } }).next();
+    expect(refused.value).toMatchObject({ data: null, errors: [{ message: 'task not found' }] });
+
+    const ofA = await subscribe(a, STATES, { taskId: formatId(baseA.taskId) });
+    const allOfB = await subscribe(b, STATES, { after: '0' });
+    await setState(store(), baseA, 'started');
+    await setState(store(), baseB, 'started');
+    expect((await ofA.next()).data!.runStateChanged.run.id).toBe(formatId(baseA.runId));
+    expect((await allOfB.next()).data!.runStateChanged.run.id).toBe(formatId(baseB.runId));
+    await expect(allOfB.next(300)).rejects.toThrow('no event within 300 ms');
+  });
+
+  it('needs read:tasks', async () => {
+    const tenant = await seedTenant(server.app.services.accounts, ['execute:runs']);
+    const result = await client(tenant.token).iterate({ query: STATES, variables: {} }).next();
+    expect(result.value.errors?.[0]?.message).toMatch(/^forbidden/);
+  });
+});
+
+describe('WebSocket authentication', () => {
+  async function closeCode(connectionParams: Record<string, string>): Promise<number> {
+    const ws = new WebSocket(`${server.origin.replace('http', 'ws')}/graphql`, 'graphql-transport-ws');
+    ws.onopen = () => ws.send(JSON.stringify({ type: 'connection_init', payload: connectionParams }));
+    return new Promise((resolve) => (ws.onclose = (event) => resolve(event.code)));
+  }
+
+  it('closes 4401 without a token and 4403 with a bad one', async () => {
+    expect(await closeCode({})).toBe(4401);
+    expect(await closeCode({ authorization: 'Bearer not-a-token' })).toBe(4403);
+  });
+});
