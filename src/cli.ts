@@ -4,6 +4,10 @@ import { openDatabase } from './db/database.js';
 import { migrate, MigrationError } from './db/migrate.js';
 import { createLogger } from './server/logger.js';
 import { serve } from './server/serve.js';
+import { setup, writeTokenFile } from './auth/setup.js';
+import { formatId } from './store/id.js';
+import { PrismaAccountStore } from './store/prisma/accounts.js';
+import { databaseIdGenerator } from './store/prisma/ids.js';
 import { VERSION } from './version.js';
 
 /** Errors the user can fix get one line and exit 1; anything else is a bug and keeps its stack. */
@@ -42,6 +46,29 @@ program
       try {
         const report = await migrate(db.url, { log });
         log.info({ applied: report.applied.length, edited: report.edited }, 'database is up to date');
+      } finally {
+        await db.close();
+      }
+    }),
+  );
+
+program
+  .command('setup')
+  .description('create an org, a user and an all-access token; prints the token once')
+  .option('--org <name>', 'org name', 'default')
+  .option('--user <name>', 'user name', 'admin')
+  .option('--token-file <path>', 'also write the token to this file (mode 600)')
+  .action((opts: { org: string; user: string; tokenFile?: string }) =>
+    run(async () => {
+      const config = loadConfig();
+      const db = await openDatabase(config);
+      try {
+        await migrate(db.url, { log: createLogger('warn') });
+        const accounts = new PrismaAccountStore(db.prisma, await databaseIdGenerator(db.prisma));
+        const { token, authorization } = await setup(accounts, { org: opts.org, user: opts.user });
+        if (opts.tokenFile) await writeTokenFile(opts.tokenFile, token);
+        process.stdout.write(`org ${formatId(authorization.orgId)} (${opts.org}), user ${formatId(authorization.userId)} (${opts.user})\n`);
+        process.stdout.write(`token: ${token}\n`);
       } finally {
         await db.close();
       }

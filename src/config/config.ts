@@ -15,6 +15,8 @@ export interface Config {
   dataDir: string;
   /** Redis for relaying run events between server processes; null relays them through Postgres NOTIFY. */
   redisUrl: string | null;
+  /** Where the embedded default writes the all-access token it creates on first start. */
+  tokenFile: string;
   /** Connections in the Prisma pool. */
   poolSize: number;
   logLevel: LogLevel;
@@ -65,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: serviceUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     dataDir: path.resolve(env.TICKWORK_DATA_DIR?.trim() || '.tickwork/data'),
     redisUrl: serviceUrl(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    tokenFile: path.resolve(env.TICKWORK_TOKEN_FILE?.trim() || '.tickwork/admin-token'),
     poolSize: integer(env, 'DATABASE_POOL_SIZE', 8, 1, 200),
     logLevel: logLevel(env),
     shutdownTimeout: integer(env, 'SHUTDOWN_TIMEOUT', 10, 1, 3600),

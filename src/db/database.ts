@@ -3,6 +3,7 @@ import { ConfigError } from '../config/config.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
 import { createPrismaClient, type PrismaClient } from './prisma.js';
 import pg from 'pg';
+import { lockDataDir } from './data-dir-lock.js';
 
 /** The database the server runs on: the configured Postgres, or the embedded one. */
 export interface Database {
@@ -29,9 +30,11 @@ async function checkReachable(url: string): Promise<void> {
 
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'poolSize'>): Promise<Database> {
   let embedded: EmbeddedPostgres | null = null;
+  let unlock = async () => {};
   if (config.databaseUrl) {
     await checkReachable(config.databaseUrl);
   } else {
+    unlock = await lockDataDir(config.dataDir);
     embedded = await startEmbeddedPostgres({
       dataDir: config.dataDir,
       maxConnections: config.poolSize + ADMIN_CONNECTIONS,
@@ -46,6 +49,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     async close() {
       await prisma.$disconnect();
       await embedded?.close();
+      await unlock();
     },
   };
 }

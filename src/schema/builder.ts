@@ -1,22 +1,55 @@
 import SchemaBuilder from '@pothos/core';
+import ErrorsPlugin from '@pothos/plugin-errors';
 import PrismaPlugin from '@pothos/plugin-prisma';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import { ForbiddenError } from '../auth/forbidden.js';
+import { hasPermission } from '../auth/viewer.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
+import type { Permission } from '../store/types.js';
 import type { Context } from './context.js';
+
+const upperFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export const builder = new SchemaBuilder<{
   Context: Context;
   DefaultFieldNullability: false;
   PrismaTypes: PrismaTypes;
-  Scalars: { DateTime: { Input: Date; Output: Date } };
+  AuthScopes: { permission: Permission };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    ID: { Input: string; Output: string };
+  };
 }>({
-  plugins: [PrismaPlugin],
+  // Errors before scope-auth, so a missing permission on a mutation becomes its ForbiddenError member.
+  plugins: [ErrorsPlugin, ScopeAuthPlugin, PrismaPlugin, RelayPlugin],
   defaultFieldNullability: false,
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    unauthorizedError: (_parent, _ctx, _info, result) => new ForbiddenError(`forbidden: ${result.message}`),
+    authScopes: (ctx) => ({ permission: (p: Permission) => hasPermission(ctx.viewer, p) }),
+  },
+  errors: {
+    defaultTypes: [],
+    // createTask → CreateTaskPayload = CreateTaskSuccess { data } | <its error types>
+    defaultResultOptions: { name: ({ fieldName }) => `${upperFirst(fieldName)}Success` },
+    defaultUnionOptions: { name: ({ fieldName }) => `${upperFirst(fieldName)}Payload` },
+  },
   prisma: {
     // Each app (and each test) has its own database, so the client comes from the request context.
     client: (ctx) => ctx.prisma,
     dmmf: getDatamodel(),
     exposeDescriptions: true,
+    filterConnectionTotalCount: true,
+    defaultConnectionSize: 20,
+    maxConnectionSize: 500,
     onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'warn',
+  },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    nodeQueryOptions: false,
+    nodesQueryOptions: false,
   },
 });

@@ -12,12 +12,13 @@ const ServerInfoRef = builder.objectRef<ServerInfo>('ServerInfo').implement({
   }),
 });
 
-builder.queryType({
-  fields: (t) => ({
+builder.queryType({});
+builder.mutationType({});
+
+builder.queryFields((t) => ({
     server: t.field({
       type: ServerInfoRef,
       description: 'Version and start time of the server.',
       resolve: (_root, _args, ctx) => ctx.server,
     }),
-  }),
-});
+}));

@@ -1,23 +1,44 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EnvelopArmor } from '@escape.tech/graphql-armor';
+import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import type { Database } from '../db/database.js';
 import { readMigrations } from '../db/migrate.js';
 import { schema } from '../schema/index.js';
-import type { Context, ServerInfo } from '../schema/context.js';
-import type { Logger } from './logger.js';
+import type { ServerInfo } from '../schema/context.js';
 import { VERSION } from '../version.js';
+import { contextFactory, type InitialContext } from './context.js';
+import { usePresentedErrors } from './errors.js';
+import type { Logger } from './logger.js';
+import { createServices, type Services } from './services.js';
+import { attachWebSocket, MAX_MESSAGE_BYTES } from './websocket.js';
 
 export interface AppOptions {
   db: Database;
   log: Logger;
+  /** Relay run events between processes through Redis rather than Postgres NOTIFY. */
+  redisUrl?: string | null;
 }
 
 export interface App {
   httpServer: Server;
+  services: Services;
   /** Listens and resolves with the bound port (pass 0 for a free one). */
   start(port: number, host?: string): Promise<number>;
   stop(): Promise<void>;
+}
+
+/** Limits on every operation, HTTP and WebSocket alike (relay connections are deep: edges.node.…). */
+export const LIMITS = { maxDepth: 12, maxCost: 5_000, maxAliases: 15, maxTokens: 3_000 };
+
+function armor() {
+  return new EnvelopArmor({
+    maxDepth: { n: LIMITS.maxDepth },
+    costLimit: { maxCost: LIMITS.maxCost },
+    maxAliases: { n: LIMITS.maxAliases },
+    maxTokens: { n: LIMITS.maxTokens },
+  }).protect().plugins;
 }
 
 /** Ready once every local migration has a finished row: a half-migrated database serves nobody. */
@@ -28,22 +49,32 @@ async function migrationsApplied(db: Database, expected: string[]): Promise<bool
   return expected.every((name) => done.has(name));
 }
 
-export async function buildApp({ db, log }: AppOptions): Promise<App> {
+export async function buildApp({ db, log, redisUrl }: AppOptions): Promise<App> {
   const expected = (await readMigrations()).map((m) => m.name);
   const server: ServerInfo = { version: VERSION, startedAt: new Date(), embeddedDatabase: db.embedded };
-  const yoga = createYoga<Record<string, unknown>, Context>({
+  const services = await createServices(db, { log, redisUrl });
+  const yoga = createYoga<InitialContext>({
     schema,
     graphqlEndpoint: '/graphql',
     healthCheckEndpoint: '/healthz',
     landingPage: false,
     logging: log,
-    context: () => ({ log, prisma: db.prisma, server }),
-    plugins: [useReadinessCheck({ endpoint: '/readyz', check: () => migrationsApplied(db, expected) })],
+    maxRequestBodySize: MAX_MESSAGE_BYTES,
+    graphiql: { title: 'Tickwork', subscriptionsProtocol: 'WS' },
+    renderGraphiQL, // GraphiQL's assets inlined: the default page loads them from a CDN
+    context: contextFactory(services, log, server),
+    plugins: [
+      ...armor(),
+      usePresentedErrors(),
+      useReadinessCheck({ endpoint: '/readyz', check: () => migrationsApplied(db, expected) }),
+    ],
   });
   const httpServer = createServer(yoga);
+  const websocket = attachWebSocket(httpServer, yoga, services.accounts);
 
   return {
     httpServer,
+    services,
     start(port, host = '127.0.0.1') {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -51,9 +82,11 @@ export async function buildApp({ db, log }: AppOptions): Promise<App> {
       });
     },
     async stop() {
+      await websocket.dispose();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));
       await yoga.dispose();
+      await services.close();
     },
   };
 }

@@ -1,14 +1,28 @@
+import { setup, writeTokenFile } from '../auth/setup.js';
 import type { Config } from '../config/config.js';
-import { openDatabase } from '../db/database.js';
+import { openDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
-import { buildApp } from './app.js';
+import { formatId } from '../store/id.js';
+import { buildApp, type App } from './app.js';
 import type { Logger } from './logger.js';
+
+/** The embedded default creates an org, user and all-access token on first start, so a newcomer can log in. */
+async function firstStartSetup(app: App, db: Database, config: Config, log: Logger): Promise<void> {
+  if (!db.embedded || (await db.prisma.org.count()) > 0) return;
+  const { token, authorization } = await setup(app.services.accounts, { org: 'default', user: 'admin' });
+  await writeTokenFile(config.tokenFile, token);
+  log.info(
+    { orgId: formatId(authorization.orgId), tokenFile: config.tokenFile, token },
+    `First start: created org "default", user "admin" and an all-access token (shown once; also saved to ${config.tokenFile})`,
+  );
+}
 
 /** Runs the server until SIGINT/SIGTERM, then shuts down in order within `config.shutdownTimeout`. */
 export async function serve(config: Config, log: Logger): Promise<void> {
   const db = await openDatabase(config);
   await migrate(db.url, { log });
-  const app = await buildApp({ db, log });
+  const app = await buildApp({ db, log, redisUrl: config.redisUrl });
+  await firstStartSetup(app, db, config, log);
   const port = await app.start(config.port, config.host);
   log.info(
     { url: `http://${config.host}:${port}/graphql`, database: db.embedded ? config.dataDir : 'DATABASE_URL' },

@@ -1,6 +1,8 @@
+import { afterAll, beforeAll } from 'vitest';
 import { buildApp, type App, type AppOptions } from '../../src/server/app.js';
 import type { Database } from '../../src/db/database.js';
 import { createLogger } from '../../src/server/logger.js';
+import { createTestDatabase } from './database.js';
 
 export interface TestServer {
   app: App;
@@ -33,4 +35,18 @@ export async function startTestServer(db: Database, options: Partial<AppOptions>
     },
     stop: () => app.stop(),
   };
+}
+
+/** Gives this test file its own database and server for all its tests (hooks registered here). */
+export function useTestServer(): { readonly db: Database; readonly server: TestServer } {
+  const env = {} as { db: Database; server: TestServer };
+  beforeAll(async () => {
+    env.db = await createTestDatabase();
+    env.server = await startTestServer(env.db);
+  });
+  afterAll(async () => {
+    await env.server?.stop();
+    await env.db?.close();
+  });
+  return env;
 }

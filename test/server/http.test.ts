@@ -1,58 +1,42 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../src/db/database.js';
-import { createPrismaClient } from '../../src/db/prisma.js';
-import { createEmptyDatabase, createTestDatabase } from '../helpers/database.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../helpers/server.js';
+import { seedTenant } from '../helpers/tenant.js';
 
 describe('HTTP server', () => {
-  let db: Database;
-  let server: TestServer;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    server = await startTestServer(db);
-  });
-  afterAll(async () => {
-    await server.stop();
-    await db.close();
-  });
+  const env = useTestServer();
 
   it('answers /healthz and /readyz', async () => {
-    expect((await fetch(`${server.origin}/healthz`)).status).toBe(200);
-    expect((await fetch(`${server.origin}/readyz`)).status).toBe(200);
+    expect((await fetch(`${env.server.origin}/healthz`)).status).toBe(200);
+    expect((await fetch(`${env.server.origin}/readyz`)).status).toBe(200);
   });
 
   it('serves GraphQL at /graphql', async () => {
-    const res = await server.graphql('{ server { version startedAt embeddedDatabase } }');
+    const tenant = await seedTenant(env.server.app.services.accounts);
+    const res = await env.server.graphql('{ server { version startedAt embeddedDatabase } }', undefined, tenant.headers);
     expect(res.status).toBe(200);
     expect(res.body.data.server.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(new Date(res.body.data.server.startedAt).getTime()).toBeLessThanOrEqual(Date.now());
-    expect(res.body.data.server.embeddedDatabase).toBe(db.embedded);
+    expect(res.body.data.server.embeddedDatabase).toBe(env.db.embedded);
   });
 
   it('serves GraphiQL to a browser', async () => {
-    const res = await fetch(`${server.origin}/graphql`, { headers: { accept: 'text/html' } });
+    const res = await fetch(`${env.server.origin}/graphql`, { headers: { accept: 'text/html' } });
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('GraphiQL');
   });
 
   it('answers unknown paths with 404', async () => {
-    expect((await fetch(`${server.origin}/nope`)).status).toBe(404);
+    expect((await fetch(`${env.server.origin}/nope`)).status).toBe(404);
   });
-});
 
-describe('readiness', () => {
-  it('is not ready while migrations are missing', async () => {
-    const empty = await createEmptyDatabase();
-    const prisma = createPrismaClient(empty.url, 2);
-    const db: Database = { url: empty.url, prisma, embedded: true, close: async () => {} };
-    const server = await startTestServer(db);
+  it('is not ready while a migration is unfinished', async () => {
+    await env.db.prisma.$executeRaw`UPDATE _prisma_migrations SET finished_at = NULL`;
     try {
-      expect((await fetch(`${server.origin}/healthz`)).status).toBe(200);
-      expect((await fetch(`${server.origin}/readyz`)).status).toBe(503);
+      expect((await fetch(`${env.server.origin}/healthz`)).status).toBe(200);
+      expect((await fetch(`${env.server.origin}/readyz`)).status).toBe(503);
     } finally {
-      await server.stop();
-      await prisma.$disconnect();
-      await empty.drop();
+      await env.db.prisma.$executeRaw`UPDATE _prisma_migrations SET finished_at = now()`;
     }
+    expect((await fetch(`${env.server.origin}/readyz`)).status).toBe(200);
   });
 });

@@ -1,0 +1,64 @@
+import { formatId, parseId } from '../store/id.js';
+import { builder } from './builder.js';
+import { RunStatusEnum, RunTriggerEnum } from './enums.js';
+import { orgScope } from './tenancy.js';
+import { fromUnix, scheduledForBetween } from './time.js';
+
+export const RunRef = builder.prismaObject('Run', {
+  description: 'One run of a task: a scheduled tick, or a manual (forced, backfill, retry) run.',
+  fields: (t) => ({
+    id: t.field({ type: 'ID', resolve: (run) => formatId(run.id) }),
+    taskId: t.field({ type: 'ID', resolve: (run) => formatId(run.taskId) }),
+    task: t.relation('task'),
+    status: t.expose('status', { type: RunStatusEnum }),
+    trigger: t.expose('trigger', { type: RunTriggerEnum }),
+    scheduledFor: t.field({ type: 'DateTime', description: 'The tick this run is for (the script\'s `now`).', resolve: (run) => fromUnix(run.scheduledFor) }),
+    runAt: t.field({ type: 'DateTime', description: 'When it became due: scheduledFor + offset.', resolve: (run) => fromUnix(run.runAt) }),
+    requestedAt: t.field({
+      type: 'DateTime',
+      nullable: true,
+      description: 'When a manual run was requested.',
+      resolve: (run) => (run.requestedAt === null ? null : fromUnix(run.requestedAt)),
+    }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+    try: t.exposeInt('try', { description: 'Attempt number, from 1.' }),
+    error: t.exposeString('error', { nullable: true, description: 'Why the last attempt failed.' }),
+    logs: t.relatedConnection('logs', { cursor: 'id', description: 'Its log lines in order.', query: { orderBy: { id: 'asc' } } }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  run: t.prismaField({
+    type: 'Run',
+    nullable: true,
+    description: 'One run by ID; null if it does not exist or belongs to another org.',
+    authScopes: { permission: 'read:tasks' },
+    args: { id: t.arg.id({ required: true }) },
+    resolve: (query, _root, args, ctx) => ctx.prisma.run.findFirst({ ...query, where: { id: parseId(args.id), ...orgScope(ctx) } }),
+  }),
+  runs: t.prismaConnection({
+    type: 'Run',
+    cursor: 'id',
+    description: 'Runs of a task, newest schedule time first.',
+    authScopes: { permission: 'read:tasks' },
+    args: {
+      taskId: t.arg.id({ required: true }),
+      status: t.arg({ type: RunStatusEnum, required: false }),
+      afterTime: t.arg({ type: 'DateTime', required: false, description: 'Exclusive lower bound on scheduledFor.' }),
+      beforeTime: t.arg({ type: 'DateTime', required: false, description: 'Exclusive upper bound on scheduledFor.' }),
+    },
+    resolve: (query, _root, args, ctx) =>
+      ctx.prisma.run.findMany({
+        ...query,
+        where: {
+          taskId: parseId(args.taskId),
+          ...orgScope(ctx),
+          ...(args.status ? { status: args.status } : {}),
+          scheduledFor: scheduledForBetween(args.afterTime, args.beforeTime),
+        },
+        orderBy: [{ scheduledFor: 'desc' }, { id: 'desc' }],
+      }),
+  }),
+}));
+

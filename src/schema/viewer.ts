@@ -1,0 +1,30 @@
+import { formatId } from '../store/id.js';
+import { PERMISSIONS, type Authorization } from '../store/types.js';
+import { builder } from './builder.js';
+
+const PermissionEnum = builder.enumType('Permission', {
+  description: 'What a token may do.',
+  values: Object.fromEntries(
+    PERMISSIONS.map((p) => [p.replace(':', '_').toUpperCase(), { value: p }]),
+  ) as Record<string, { value: (typeof PERMISSIONS)[number] }>,
+});
+
+const ViewerRef = builder.objectRef<Authorization>('Viewer').implement({
+  description: 'The token this request was made with.',
+  fields: (t) => ({
+    tokenId: t.field({ type: 'ID', resolve: (v) => formatId(v.id) }),
+    orgId: t.field({ type: 'ID', resolve: (v) => formatId(v.orgId) }),
+    userId: t.field({ type: 'ID', resolve: (v) => formatId(v.userId) }),
+    orgName: t.string({
+      resolve: async (v, _args, ctx) => (await ctx.prisma.org.findUniqueOrThrow({ where: { id: v.orgId } })).name,
+    }),
+    userName: t.string({
+      resolve: async (v, _args, ctx) => (await ctx.prisma.user.findUniqueOrThrow({ where: { id: v.userId } })).name,
+    }),
+    permissions: t.field({ type: [PermissionEnum], resolve: (v) => v.permissions }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  viewer: t.field({ type: ViewerRef, description: 'Who the token belongs to.', resolve: (_root, _args, ctx) => ctx.viewer }),
+}));
