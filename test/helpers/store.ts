@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { Database } from '../../src/db/database.js';
 import { InProcessEventBus } from '../../src/events/index.js';
 import { createStore, databaseIdGenerator, PrismaAccountStore, type ID, type PrismaStore, type RunEvent } from '../../src/store/index.js';
@@ -39,6 +39,16 @@ export async function openStore(): Promise<StoreFixture> {
       await db.close();
     },
   };
+}
+
+/** The store of this test file: opened before its tests, closed after them. */
+export function useStore(): StoreFixture {
+  const fixture = {} as StoreFixture;
+  beforeAll(async () => {
+    Object.assign(fixture, await openStore());
+  });
+  afterAll(() => fixture.close());
+  return fixture;
 }
 
 export const BODY = 'from(bucket: "b")\n  |> range(start: -1h)\n';

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   OrgNotFoundError,
   RunNotFoundError,
@@ -8,13 +8,9 @@ import {
   ValidationError,
   type ID,
 } from '../../src/store/index.js';
-import { BODY, expectError, openStore, rejection, S, script, type StoreFixture } from '../helpers/store.js';
+import { BODY, expectError, rejection, S, script, useStore } from '../helpers/store.js';
 
-let f: StoreFixture;
-beforeAll(async () => {
-  f = await openStore();
-});
-afterAll(() => f.close());
+const f = useStore();
 
 const UNKNOWN: ID = 0x7fff_ffff_ffff_fff0n;
 

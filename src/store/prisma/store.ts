@@ -30,7 +30,7 @@ import { toMeta, toTask, toTaskWithMeta } from './mapping.js';
 import { addRunLog, findRunById, listLogs, listRuns, updateRunState, type Recorded } from './run-log.js';
 import { createNextRun, enqueueRange, finishRun, listSkipped, retryRun } from './runs.js';
 import { createTask, listTasks, loadTaskRecord, unixNow, updateTask } from './tasks.js';
-import { snapshot, transact, type Tx } from './transaction.js';
+import { Slots, snapshot, transact, type Tx } from './transaction.js';
 import { unixSeconds, validateCreate, validateRange, validateUpdate } from './validation.js';
 
 /**
@@ -39,6 +39,8 @@ import { unixSeconds, validateCreate, validateRange, validateUpdate } from './va
  * The Prisma client belongs to the caller; close() only waits for operations in flight.
  */
 export class PrismaStore implements Store, LogWriter, LogReader {
+  /** Below the default pool size (8), so the rest of the process still gets connections during a burst. */
+  private readonly slots = new Slots(4);
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
 
@@ -50,7 +52,7 @@ export class PrismaStore implements Store, LogWriter, LogReader {
 
   private track<T>(operation: () => Promise<T>): Promise<T> {
     if (this.closed) return Promise.reject(new StoreError('store is closed'));
-    const promise = operation();
+    const promise = this.slots.run(operation);
     this.inFlight.add(promise);
     const forget = () => this.inFlight.delete(promise);
     promise.then(forget, forget);

@@ -51,3 +51,26 @@ export async function transact<T>(
 export function snapshot<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>): Promise<T> {
   return transact(prisma, work, Prisma.TransactionIsolationLevel.RepeatableRead);
 }
+
+/**
+ * At most `size` operations at a time, the rest wait in FIFO order. A burst of operations then queues here
+ * instead of in the connection pool, whose wait for a free connection times out.
+ */
+export class Slots {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active < this.size) this.active++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes straight on
+      else this.active--;
+    }
+  }
+}
