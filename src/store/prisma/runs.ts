@@ -59,28 +59,30 @@ export async function createNextRun(tx: Tx, ids: IdGenerator, taskId: ID, now: n
 
   const state = schedulingState(record);
   const plan = planNatural(state, now);
-  let created: NewRun | null = null;
-  let hasQueue = record.manualRuns.length > 0;
   if (plan !== null) {
     await recordSkips(tx, taskId, plan.skipped);
     state.latestCompleted = plan.latestCompleted;
-    if (plan.run !== null) {
-      created = { id: ids.next(), trigger: 'scheduled', scheduledFor: plan.run, runAt: plan.run + state.offset, requestedAt: null };
-      state.naturalRunning.push(plan.run);
-    }
   }
-  if (created === null && hasQueue) {
-    ({ created, hasQueue } = await takeFromQueue(tx, ids, record, now));
-  }
+  const natural = plan?.run == null ? null : naturalRun(ids, state, plan.run);
+  // Natural runs win over the queue.
+  const queued = natural === null ? await takeFromQueue(tx, ids, record, now) : null;
+  const created = natural ?? queued?.created ?? null;
   if (created !== null) await insertRun(tx, record, created);
   if (plan !== null || created !== null) await saveMeta(tx, taskId, state);
   const due = nextDue(state)!;
   if (created === null) return new RunNotYetDueError(due);
+  const hasQueue = queued?.hasQueue ?? record.manualRuns.length > 0;
   return {
     created: { taskId, runId: created.id, now: created.scheduledFor, requestedAt: created.requestedAt },
     nextDue: due,
     hasQueue,
   };
+}
+
+/** The natural run for `tick`, counted as in progress from now on. */
+function naturalRun(ids: IdGenerator, state: SchedulingState, tick: number): NewRun {
+  state.naturalRunning.push(tick);
+  return { id: ids.next(), trigger: 'scheduled', scheduledFor: tick, runAt: tick + state.offset, requestedAt: null };
 }
 
 /** The next run of the queue's head entry; the entry goes once its last run is created. */
