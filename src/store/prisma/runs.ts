@@ -85,7 +85,11 @@ function naturalRun(ids: IdGenerator, state: SchedulingState, tick: number): New
   return { id: ids.next(), trigger: 'scheduled', scheduledFor: tick, runAt: tick + state.offset, requestedAt: null };
 }
 
-/** The next run of the queue's head entry; the entry goes once its last run is created. */
+/**
+ * The next run of the queue's head entry; the entry goes once its last run is created. Its cursor moves
+ * when a run is created, not when it finishes, so one call never creates the same tick twice. A queued
+ * retry cannot be told from a force-run (the queue has no trigger column): both create `manual` runs.
+ */
 async function takeFromQueue(tx: Tx, ids: IdGenerator, record: TaskRecord, now: number): Promise<{ created: NewRun | null; hasQueue: boolean }> {
   const queue = [...record.manualRuns];
   for (let head = queue.shift(); head !== undefined; head = queue.shift()) {
