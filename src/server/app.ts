@@ -60,7 +60,9 @@ export async function buildApp({ db, log, redisUrl }: AppOptions): Promise<App> 
     landingPage: false,
     logging: log,
     maxRequestBodySize: MAX_MESSAGE_BYTES,
-    graphiql: { title: 'Tickwork', subscriptionsProtocol: 'WS' },
+    // SSE: GraphiQL sends the headers editor's Authorization with each request, while over graphql-ws it
+    // would send no connectionParams and the server closes the socket 4401 (the token is checked at connect).
+    graphiql: { title: 'Tickwork', subscriptionsProtocol: 'SSE' },
     renderGraphiQL, // GraphiQL's assets inlined: the default page loads them from a CDN
     context: contextFactory(services, log, server),
     plugins: [
