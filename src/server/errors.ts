@@ -1,5 +1,5 @@
 import { GraphQLError } from 'graphql';
-import type { Plugin } from 'graphql-yoga';
+import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
 import type { Context } from '../schema/context.js';
 import { NotFoundError, StoreError } from '../store/errors.js';
 
@@ -25,16 +25,19 @@ function present(error: GraphQLError, ctx: Context): GraphQLError {
   });
 }
 
+type ResultHook = Parameters<typeof handleStreamOrSingleExecutionResult>[0];
+
+function presentAll(payload: ResultHook): void {
+  const ctx = payload.args.contextValue as Context;
+  handleStreamOrSingleExecutionResult(payload, ({ result, setResult }) => {
+    if (result.errors?.length) setResult({ ...result, errors: result.errors.map((error) => present(error, ctx)) });
+  });
+}
+
+/** Queries, mutations and subscriptions alike (a subscription's setup errors and each event's). */
 export function usePresentedErrors(): Plugin<Context> {
   return {
-    onExecute() {
-      return {
-        onExecuteDone({ args, result, setResult }) {
-          if (!('errors' in result) || !result.errors?.length) return;
-          const ctx = args.contextValue as Context;
-          setResult({ ...result, errors: result.errors.map((error) => present(error, ctx)) });
-        },
-      };
-    },
+    onExecute: () => ({ onExecuteDone: presentAll }),
+    onSubscribe: () => ({ onSubscribeResult: presentAll }),
   };
 }
