@@ -265,3 +265,83 @@ export interface AccountStore {
   /** The authorization a secret belongs to, or null for an unknown secret. */
   findAuthorization(token: string): Promise<Authorization | null>;
 }
+
+/** How an attempt ended, as its executor reports it. */
+export type AttemptOutcome = { status: 'success' } | { status: 'failed'; reason: string } | { status: 'canceled' };
+
+/** A started attempt handed to an executor: what to run and until when it holds the lease. */
+export interface ClaimedRun {
+  run: Run;
+  task: Task;
+  /** `executor` of the task, or the server's default: `shell`, `worker` (queue "default"), `worker:<queue>`, … */
+  executor: string;
+  holder: string;
+  leaseExpiresAt: Date;
+  /** When the attempt times out (task `timeout`, counted from run.startedAt), or null. */
+  deadline: Date | null;
+}
+
+/** Which runs an executor takes: those whose task names one of `executors` (tasks naming none: `defaultExecutor`). */
+export interface ExecutorFilter {
+  executors: string[];
+  defaultExecutor: string;
+}
+
+export interface ClaimRunsRequest extends ExecutorFilter {
+  /** Who executes: a process or worker identity, recorded as the lease holder. */
+  holder: string;
+  /** Only runs of this org (a worker's token); every org when absent (the server's own executors). */
+  orgId?: ID;
+  max: number;
+  leaseMs: number;
+}
+
+/** A state change this process committed: the run as it is now, and where it came from. */
+export interface RunTransition {
+  run: Run;
+  from: RunStatus;
+  when: Date;
+}
+
+/** Called after commit, synchronously: keep them cheap. A hook that throws is reported and does not stop the others. */
+export interface SchedulerHooks {
+  /** Every state change this process commits (claims, attempt ends, retries, reaps, cancels, LogWriter.updateRunState). */
+  onTransition?(transition: RunTransition): void;
+  /** Something may be due sooner: a task created or updated, a manual request, runs created, a run ended or was requeued. */
+  onScheduleChange?(): void;
+  /** A started run was asked to stop: its executor should kill it. */
+  onCancelRequested?(runId: ID): void;
+}
+
+/**
+ * What the scheduler and executors need on top of the Store. Every transition goes through the same
+ * transactions as LogWriter (log line, then state, then events published after commit).
+ */
+export interface SchedulerStore {
+  /** The database clock. */
+  now(): Promise<Date>;
+  /** Locks up to `limit` due tasks (FOR UPDATE SKIP LOCKED) and creates their due runs (CreateNextRun until not due or at max concurrency). */
+  scheduleDue(limit: number): Promise<RunCreation[]>;
+  /**
+   * The database clock, and the earliest moment anything is due (null: nothing): a natural run of a task
+   * below its concurrency, a queued manual run (now), or a scheduled run that `claims` would take.
+   */
+  nextWake(claims: ExecutorFilter): Promise<{ now: Date; at: Date | null }>;
+  /** scheduled → started for up to `max` runs that are due (availableAt ≤ now), leased to `holder`; log `Started`. */
+  claimRuns(req: ClaimRunsRequest): Promise<ClaimedRun[]>;
+  /** Renews the lease; `cancelRequested` tells the holder to stop. RunNotFoundError when `holder` no longer holds it. */
+  heartbeat(runId: ID, holder: string, leaseMs: number): Promise<{ leaseExpiresAt: Date; cancelRequested: boolean }>;
+  /**
+   * Ends the attempt: success; canceled; failed → back to scheduled with try + 1 after backoff while
+   * try < retry (log `retrying in …`), else failed. After a cancel request, failed counts as canceled.
+   * Terminal states call FinishRun in the same transaction.
+   * `holder` null = whoever holds it. RunNotFoundError if the run is not started or not held by `holder`.
+   */
+  completeAttempt(runId: ID, holder: string | null, outcome: AttemptOutcome): Promise<Run>;
+  /** Fails attempts whose lease expired (`lease expired (worker lost)`, retry rule) and cancels runs whose cancel grace ran out. */
+  reap(limit: number, cancelGraceMs: number): Promise<Run[]>;
+  /** A scheduled run is canceled at once; a started one is flagged for its executor. RunNotFoundError if finished or another org's. */
+  cancelRun(orgId: ID, runId: ID): Promise<Run>;
+  /** Adds hooks; returns the function that removes them. */
+  observe(hooks: SchedulerHooks): () => void;
+}
