@@ -51,7 +51,7 @@ function serviceUrl(env: NodeJS.ProcessEnv, name: string, schemes: string[]): st
   return raw;
 }
 
-function logLevel(env: NodeJS.ProcessEnv): LogLevel {
+export function logLevel(env: NodeJS.ProcessEnv): LogLevel {
   const raw = (env.LOG_LEVEL ?? 'info').trim().toLowerCase();
   if (!LOG_LEVELS.includes(raw as LogLevel)) {
     throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got "${env.LOG_LEVEL}"`);
