@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { ConfigError } from '../config/config.js';
 import type { PrismaClient } from '../db/prisma.js';
 import type { Logger } from '../server/logger.js';
 import type { RelayTransport } from './relay.js';
@@ -38,8 +39,16 @@ export class RedisTransport implements RelayTransport {
 
   async listen(onPayload: (payload: string) => void): Promise<void> {
     this.subscriber.on('message', (channel: string, message: string) => channel === this.channel && onPayload(message));
-    await Promise.all([this.publisher.connect(), this.subscriber.connect()]);
-    await this.subscriber.subscribe(this.channel);
+    try {
+      await Promise.all([this.publisher.connect(), this.subscriber.connect()]);
+      await this.subscriber.subscribe(this.channel);
+    } catch (err) {
+      // Otherwise ioredis keeps reconnecting in the background of a server that failed to start.
+      this.publisher.disconnect();
+      this.subscriber.disconnect();
+      const { host, port } = this.publisher.options;
+      throw new ConfigError(`REDIS_URL: cannot reach ${host}:${port}: ${(err as Error).message}`);
+    }
   }
 
   async close(): Promise<void> {
