@@ -1,4 +1,5 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { ConfigError } from '../config/config.js';
 
 function alive(pid: number): boolean {
@@ -17,6 +18,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
   if (holder && holder !== process.pid && alive(holder)) {
     throw new ConfigError(`TICKWORK_DATA_DIR: ${dataDir} is in use by process ${holder}; stop it or choose another directory`);
   }
+  await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, String(process.pid));
   return () => rm(file, { force: true });
 }

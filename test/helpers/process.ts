@@ -30,7 +30,7 @@ export function runCli(args: string[], env: Record<string, string | undefined>):
     stdout: () => out,
     stderr: () => err,
     exited,
-    waitForLog(text, timeoutMs = 20_000) {
+    waitForLog(text, timeoutMs = 60_000) {
       return new Promise((resolve, reject) => {
         const started = Date.now();
         const poll = setInterval(() => {

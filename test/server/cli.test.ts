@@ -1,8 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/database.js';
 import pg from 'pg';
 import { readMigrations } from '../../src/db/migrate.js';
 import { createEmptyDatabase } from '../helpers/database.js';
@@ -19,17 +18,27 @@ async function tempDir(): Promise<string> {
   return dir;
 }
 
-async function startAndStop(env: Record<string, string>) {
+async function startAndStop(env: Record<string, string>, whileUp: (origin: string) => Promise<void> = async () => {}) {
   const server = runCli(['serve'], { PORT: '0', ...env });
   const ready = await server.waitForLog('Tickwork is ready at');
   const origin = new URL(ready.url as string).origin;
   expect((await fetch(`${origin}/readyz`)).status).toBe(200);
   expect((await fetch(`${origin}/healthz`)).status).toBe(200);
+  await whileUp(origin);
   const stopAsked = Date.now();
   server.child.kill('SIGTERM');
   expect(await server.exited).toBe(0);
   expect(Date.now() - stopAsked).toBeLessThan(5_000);
   return server;
+}
+
+async function postGraphQL(origin: string, token: string, query: string) {
+  const res = await fetch(`${origin}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query }),
+  });
+  return res.json();
 }
 
 describe('tickwork serve', () => {
@@ -45,21 +54,28 @@ describe('tickwork serve', () => {
     expect(run.stderr()).toMatch(/^tickwork: DATABASE_URL: cannot reach 127\.0\.0\.1:1: .+\n$/);
   });
 
-  it('runs on the embedded database, stops on SIGTERM, and keeps its data across restarts', async () => {
-    const dataDir = path.join(await tempDir(), 'data');
-    const first = await startAndStop({ TICKWORK_DATA_DIR: dataDir });
+  it('runs on the embedded database, sets itself up once, stops on SIGTERM, and keeps its data across restarts', async () => {
+    // Nested directories that do not exist yet, as on a fresh checkout.
+    const home = path.join(await tempDir(), '.tickwork');
+    const env = { TICKWORK_DATA_DIR: path.join(home, 'data'), TICKWORK_TOKEN_FILE: path.join(home, 'admin-token') };
+    let token = '';
+    const createTask = async (origin: string) => {
+      token = (await readFile(env.TICKWORK_TOKEN_FILE, 'utf8')).trim();
+      const res = await postGraphQL(origin, token, 'mutation { createTask(input: { script: "option task = {name: \\"kept\\", every: 1h}" }) { __typename } }');
+      expect(res.data.createTask.__typename).toBe('CreateTaskSuccess');
+    };
+    const first = await startAndStop(env, createTask);
     expect(first.stdout()).toContain('migration applied');
+    expect(first.stdout()).toContain('First start: created org');
+    expect(first.stdout()).toContain(token);
+    expect((await stat(env.TICKWORK_TOKEN_FILE)).mode & 0o777).toBe(0o600);
 
-    const db = await openDatabase({ databaseUrl: null, dataDir, poolSize: 2 });
-    await db.prisma.org.create({ data: { id: 42n, name: 'kept' } });
-    await db.close();
-
-    const second = await startAndStop({ TICKWORK_DATA_DIR: dataDir });
+    const second = await startAndStop(env, async (origin) => {
+      const res = await postGraphQL(origin, token, '{ tasks { edges { node { name } } } }');
+      expect(res.data.tasks.edges).toEqual([{ node: { name: 'kept' } }]);
+    });
     expect(second.stdout()).not.toContain('migration applied');
-
-    const again = await openDatabase({ databaseUrl: null, dataDir, poolSize: 2 });
-    expect(await again.prisma.org.findUnique({ where: { id: 42n } })).toMatchObject({ name: 'kept' });
-    await again.close();
+    expect(second.stdout()).not.toContain('First start');
   });
 
   it.runIf(process.env.TEST_DATABASE_URL)('runs on DATABASE_URL and migrates it once', async () => {
