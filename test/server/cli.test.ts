@@ -63,6 +63,9 @@ describe('tickwork serve', () => {
       token = (await readFile(env.TICKWORK_TOKEN_FILE, 'utf8')).trim();
       const res = await postGraphQL(origin, token, 'mutation { createTask(input: { script: "option task = {name: \\"kept\\", every: 1h}" }) { __typename } }');
       expect(res.data.createTask.__typename).toBe('CreateTaskSuccess');
+      const intruder = runCli(['setup'], env);
+      expect(await intruder.exited).toBe(1);
+      expect(intruder.stderr()).toMatch(/^tickwork: TICKWORK_DATA_DIR: .* is in use by process \d+; stop it or choose another directory\n$/);
     };
     const first = await startAndStop(env, createTask);
     expect(first.stdout()).toContain('migration applied');
