@@ -46,7 +46,8 @@ async function subscribe(tenant: Tenant, query: string, variables: Record<string
 const store = () => server.app.services.store;
 
 describe('runStateChanged', () => {
-  it('pushes a state change written through the LogWriter within 100 ms', async () => {
+  // Retried: a timing claim on a shared 2-core machine; a consistently slow delivery still fails all three.
+  it('pushes a state change written through the LogWriter within 100 ms', { retry: 2 }, async () => {
     const tenant = await seedTenant(server.app.services.accounts);
     const warmUp = await taskWithRun(store(), tenant);
     const runs = [await nextRun(store(), warmUp)];
