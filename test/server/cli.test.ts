@@ -81,6 +81,23 @@ describe('tickwork serve', () => {
     expect(second.stdout()).not.toContain('First start');
   });
 
+  it('setup creates an org, a user and a token that the server then accepts', async () => {
+    const home = path.join(await tempDir(), '.tickwork');
+    const env = { TICKWORK_DATA_DIR: path.join(home, 'data'), TICKWORK_TOKEN_FILE: path.join(home, 'admin-token') };
+    const tokenFile = path.join(home, 'acme-token');
+    const setup = runCli(['setup', '--org', 'acme', '--user', 'alice', '--token-file', tokenFile], env);
+    expect(await setup.exited).toBe(0);
+    const token = (await readFile(tokenFile, 'utf8')).trim();
+    expect(setup.stdout()).toMatch(/^org [0-9a-f]{16} \(acme\), user [0-9a-f]{16} \(alice\)\ntoken: tw_\S+\n$/);
+    expect(setup.stdout()).toContain(token);
+
+    const server = await startAndStop(env, async (origin) => {
+      const res = await postGraphQL(origin, token, '{ viewer { orgName userName permissions } }');
+      expect(res.data.viewer).toEqual({ orgName: 'acme', userName: 'alice', permissions: ['READ_TASKS', 'WRITE_TASKS', 'EXECUTE_RUNS', 'ADMIN'] });
+    });
+    expect(server.stdout()).not.toContain('First start');
+  });
+
   it.runIf(process.env.TEST_DATABASE_URL)('runs on DATABASE_URL and migrates it once', async () => {
     const empty = await createEmptyDatabase();
     const client = new pg.Client({ connectionString: empty.url });
