@@ -9,6 +9,7 @@ import './task-meta.js';
 import './update-task.js';
 import './run.js';
 import './log.js';
+import './skipped-occurrence.js';
 import './manual-run.js';
 import './next-runs.js';
 import './run-events.js';

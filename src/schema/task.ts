@@ -64,6 +64,11 @@ export const TaskRef = builder.prismaObject('Task', {
       }),
     }),
     logs: t.relatedConnection('logs', { cursor: 'id', description: 'Log lines of all its runs, oldest first.', query: { orderBy: { id: 'asc' } } }),
+    skipped: t.relatedConnection('skipped', {
+      cursor: 'id',
+      description: 'Ticks that catch-up skipped, newest first.',
+      query: { orderBy: { scheduledFor: 'desc' } },
+    }),
   }),
 });
 

@@ -181,3 +181,25 @@ describe('manual runs over GraphQL', () => {
     expect((await as(tenant, retry, { id: forced.data.runId })).retryRun).toEqual({ __typename: 'RunNotFinishedError', message: 'run is still in progress' });
   });
 });
+
+describe('skipped occurrences over GraphQL', () => {
+  it('lists the ticks that catch-up LATEST passed over, newest first', async () => {
+    const tenant = await seedTenant(env.server.app.services.accounts);
+    const { store } = env.server.app.services;
+    const now = Math.floor(Date.now() / 60_000) * 60;
+    const task = await store.createTask({
+      orgId: tenant.orgId,
+      userId: tenant.userId,
+      script: script('name: "late", every: 1m, catchup: "latest"'),
+      scheduleAfter: now - 4 * 60,
+    });
+    const { created } = await store.createNextRun(task.id, now);
+    expect(created.now).toBe(now);
+    const data = await as(tenant, 'query ($id: ID!) { task(id: $id) { skipped { edges { node { scheduledFor reason } } } } }', {
+      id: task.id.toString(16).padStart(16, '0'),
+    });
+    const skipped = data.task.skipped.edges.map((e: { node: { scheduledFor: string } }) => Date.parse(e.node.scheduledFor) / 1000);
+    expect(skipped).toEqual([now - 60, now - 120, now - 180]);
+    expect(data.task.skipped.edges[0].node.reason).toBeTruthy();
+  });
+});
