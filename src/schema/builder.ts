@@ -33,8 +33,14 @@ export const builder = new SchemaBuilder<{
   errors: {
     defaultTypes: [],
     // createTask → CreateTaskPayload = CreateTaskSuccess { data } | <its error types>
-    defaultResultOptions: { name: ({ fieldName }) => `${upperFirst(fieldName)}Success` },
-    defaultUnionOptions: { name: ({ fieldName }) => `${upperFirst(fieldName)}Payload` },
+    defaultResultOptions: {
+      name: ({ fieldName }) => `${upperFirst(fieldName)}Success`,
+      description: 'The mutation succeeded; `data` holds its result.',
+    },
+    defaultUnionOptions: {
+      name: ({ fieldName }) => `${upperFirst(fieldName)}Payload`,
+      description: 'What the mutation returned: its Success type, or one of its errors (all implement `Error`).',
+    },
   },
   prisma: {
     // Each app (and each test) has its own database, so the client comes from the request context.
@@ -51,5 +57,16 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     nodeQueryOptions: false,
     nodesQueryOptions: false,
+    defaultConnectionTypeOptions: { description: 'One page of a list (Relay cursor connection).' },
+    defaultEdgeTypeOptions: { description: 'One item of a page and the cursor to page after it.' },
+    edgesFieldOptions: { description: 'The items of this page.' },
+    pageInfoFieldOptions: { description: 'Where this page sits in the whole list.' },
+    cursorFieldOptions: { description: 'Pass as `after` to get the items after this one.' },
+    nodeFieldOptions: { description: 'The item.' },
+    pageInfoTypeOptions: { description: 'Cursors and whether more items exist before or after this page.' },
+    hasNextPageFieldOptions: { description: 'More items follow: ask again with `after: endCursor`.' },
+    hasPreviousPageFieldOptions: { description: 'Items precede this page.' },
+    startCursorFieldOptions: { description: 'Cursor of the first item of the page.' },
+    endCursorFieldOptions: { description: 'Cursor of the last item of the page.' },
   },
 });

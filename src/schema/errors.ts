@@ -32,8 +32,8 @@ builder.objectType(RequestStillQueuedError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof RequestStillQueuedError,
   fields: (t) => ({
-    start: t.field({ type: 'DateTime', resolve: (e) => new Date(e.start * 1000) }),
-    end: t.field({ type: 'DateTime', resolve: (e) => new Date(e.end * 1000) }),
+    start: t.field({ type: 'DateTime', description: 'Start of the queued range.', resolve: (e) => new Date(e.start * 1000) }),
+    end: t.field({ type: 'DateTime', description: 'End of the queued range.', resolve: (e) => new Date(e.end * 1000) }),
   }),
 });
 

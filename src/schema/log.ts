@@ -3,15 +3,15 @@ import { formatId, parseId } from '../store/id.js';
 import { builder } from './builder.js';
 import { orgScope } from './tenancy.js';
 
-builder.prismaObject('RunLog', {
+export const LogRef = builder.prismaObject('RunLog', {
   name: 'Log',
   description: 'One log line of a run.',
   fields: (t) => ({
-    runId: t.field({ type: 'ID', resolve: (log) => formatId(log.runId) }),
-    taskId: t.field({ type: 'ID', resolve: (log) => formatId(log.taskId) }),
+    runId: t.field({ type: 'ID', description: 'The run that logged it.', resolve: (log) => formatId(log.runId) }),
+    taskId: t.field({ type: 'ID', description: 'The run\'s task.', resolve: (log) => formatId(log.taskId) }),
     seq: t.exposeInt('seq', { description: 'Line number within its run, from 1.' }),
-    time: t.expose('time', { type: 'DateTime' }),
-    message: t.exposeString('message'),
+    time: t.expose('time', { type: 'DateTime', description: 'When it was logged.' }),
+    message: t.exposeString('message', { description: 'The text (lines over 64 KiB are cut and end in " [truncated]").' }),
   }),
 });
 

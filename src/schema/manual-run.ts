@@ -8,10 +8,10 @@ import { fromUnix, nowUnix, toUnix } from './time.js';
 export const ManualRunRequestRef = builder.objectRef<ManualRequest>('ManualRunRequest').implement({
   description: 'A queued manual request: every schedule tick in [start, end] (a forced run when start = end).',
   fields: (t) => ({
-    taskId: t.field({ type: 'ID', resolve: (r) => formatId(r.taskId) }),
-    start: t.field({ type: 'DateTime', resolve: (r) => fromUnix(r.start) }),
-    end: t.field({ type: 'DateTime', resolve: (r) => fromUnix(r.end) }),
-    requestedAt: t.field({ type: 'DateTime', resolve: (r) => fromUnix(r.requestedAt) }),
+    taskId: t.field({ type: 'ID', description: 'The task to run.', resolve: (r) => formatId(r.taskId) }),
+    start: t.field({ type: 'DateTime', description: 'First schedule time of the range.', resolve: (r) => fromUnix(r.start) }),
+    end: t.field({ type: 'DateTime', description: 'Last schedule time of the range.', resolve: (r) => fromUnix(r.end) }),
+    requestedAt: t.field({ type: 'DateTime', description: 'When it was requested.', resolve: (r) => fromUnix(r.requestedAt) }),
     runId: t.field({
       type: 'ID',
       nullable: true,
@@ -22,8 +22,9 @@ export const ManualRunRequestRef = builder.objectRef<ManualRequest>('ManualRunRe
 });
 
 const TimeRangeInput = builder.inputType('ManuallyRunTimeRangeInput', {
+  description: 'A backfill: run every schedule tick of the task in [start, end].',
   fields: (t) => ({
-    taskId: t.id({ required: true }),
+    taskId: t.id({ required: true, description: 'The task to run.' }),
     start: t.field({ type: 'DateTime', required: true, description: 'First schedule time to run (inclusive).' }),
     end: t.field({ type: 'DateTime', required: true, description: 'Last schedule time to run (inclusive).' }),
   }),
@@ -34,7 +35,7 @@ builder.mutationFields((t) => ({
     type: ManualRunRequestRef,
     description: 'Queues a run for every schedule tick in [start, end] (a backfill).',
     authScopes: { permission: 'write:tasks' },
-    errors: { types: MANUAL_RUN_ERRORS },
+    errors: { types: MANUAL_RUN_ERRORS, dataField: { description: 'The queued request.' } },
     args: { input: t.arg({ type: TimeRangeInput, required: true }) },
     resolve: async (_root, { input }, ctx) => {
       const task = await visibleTask(ctx, input.taskId);
@@ -45,7 +46,7 @@ builder.mutationFields((t) => ({
     type: ManualRunRequestRef,
     description: 'Queues one run for exactly `scheduledFor` (default: now); it starts at once, not at the next tick.',
     authScopes: { permission: 'write:tasks' },
-    errors: { types: MANUAL_RUN_ERRORS },
+    errors: { types: MANUAL_RUN_ERRORS, dataField: { description: 'The queued request.' } },
     args: { taskId: t.arg.id({ required: true }), scheduledFor: t.arg({ type: 'DateTime', required: false }) },
     resolve: async (_root, args, ctx) => {
       const task = await visibleTask(ctx, args.taskId);
@@ -57,7 +58,7 @@ builder.mutationFields((t) => ({
     type: ManualRunRequestRef,
     description: 'Queues a new run for the schedule time of a finished run.',
     authScopes: { permission: 'write:tasks' },
-    errors: { types: MANUAL_RUN_ERRORS },
+    errors: { types: MANUAL_RUN_ERRORS, dataField: { description: 'The queued request.' } },
     args: { runId: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {
       const run = await visibleRun(ctx, args.runId);

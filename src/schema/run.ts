@@ -7,11 +7,11 @@ import { fromUnix, scheduledForBetween } from './time.js';
 export const RunRef = builder.prismaObject('Run', {
   description: 'One run of a task: a scheduled tick, or a manual (forced, backfill, retry) run.',
   fields: (t) => ({
-    id: t.field({ type: 'ID', resolve: (run) => formatId(run.id) }),
-    taskId: t.field({ type: 'ID', resolve: (run) => formatId(run.taskId) }),
-    task: t.relation('task'),
-    status: t.expose('status', { type: RunStatusEnum }),
-    trigger: t.expose('trigger', { type: RunTriggerEnum }),
+    id: t.field({ type: 'ID', description: '16 hex digits.', resolve: (run) => formatId(run.id) }),
+    taskId: t.field({ type: 'ID', description: 'The task it runs.', resolve: (run) => formatId(run.taskId) }),
+    task: t.relation('task', { description: 'The task it runs.' }),
+    status: t.expose('status', { type: RunStatusEnum, description: 'Where it is in its life.' }),
+    trigger: t.expose('trigger', { type: RunTriggerEnum, description: 'Why it exists.' }),
     scheduledFor: t.field({ type: 'DateTime', description: 'The tick this run is for (the script\'s `now`).', resolve: (run) => fromUnix(run.scheduledFor) }),
     runAt: t.field({ type: 'DateTime', description: 'When it became due: scheduledFor + offset.', resolve: (run) => fromUnix(run.runAt) }),
     requestedAt: t.field({
@@ -20,8 +20,8 @@ export const RunRef = builder.prismaObject('Run', {
       description: 'When a manual run was requested.',
       resolve: (run) => (run.requestedAt === null ? null : fromUnix(run.requestedAt)),
     }),
-    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true }),
-    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true }),
+    startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true, description: 'When its latest attempt started.' }),
+    finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When it reached a terminal state.' }),
     try: t.exposeInt('try', { description: 'Attempt number, from 1.' }),
     error: t.exposeString('error', { nullable: true, description: 'Why the last attempt failed.' }),
     logs: t.relatedConnection('logs', { cursor: 'id', description: 'Its log lines in order.', query: { orderBy: { id: 'asc' } } }),

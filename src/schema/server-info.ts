@@ -12,8 +12,8 @@ const ServerInfoRef = builder.objectRef<ServerInfo>('ServerInfo').implement({
   }),
 });
 
-builder.queryType({});
-builder.mutationType({});
+builder.queryType({ description: 'Reads. Every field needs a token; tasks, runs and logs need READ_TASKS.' });
+builder.mutationType({ description: 'Writes. Results are unions of a Success type and typed errors that implement `Error`.' });
 
 builder.queryFields((t) => ({
     server: t.field({

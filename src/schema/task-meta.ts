@@ -8,13 +8,13 @@ import { fromUnix } from './time.js';
 export const TaskMetaRef = builder.prismaObject('TaskMeta', {
   description: 'The scheduling state of one task.',
   fields: (t) => ({
-    maxConcurrency: t.exposeInt('maxConcurrency'),
+    maxConcurrency: t.exposeInt('maxConcurrency', { description: 'Runs allowed in progress at once.' }),
     latestCompleted: t.field({
       type: 'DateTime',
       description: 'Schedule time of the newest finished scheduled run; failed and canceled count as finished.',
       resolve: (meta) => fromUnix(meta.latestCompleted),
     }),
-    status: t.field({ type: TaskStatusEnum, select: { task: { select: { status: true } } }, resolve: (meta) => meta.task.status }),
+    status: t.field({ type: TaskStatusEnum, description: 'The task\'s status.', select: { task: { select: { status: true } } }, resolve: (meta) => meta.task.status }),
     effectiveCron: t.exposeString('effectiveCron', { description: 'The cron text, or `@every <duration>`.' }),
     offset: t.string({ description: 'Go duration text; may be negative.', resolve: (meta) => goDuration(meta.offset) }),
     nextDue: t.field({
@@ -35,7 +35,7 @@ export const TaskMetaRef = builder.prismaObject('TaskMeta', {
       resolve: async (meta, _args, ctx) =>
         (await ctx.prisma.manualRequest.findMany({ where: { taskId: meta.taskId }, orderBy: { id: 'asc' } })).map(toManualRequest),
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the task was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the scheduling state last changed.' }),
   }),
 });

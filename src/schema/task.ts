@@ -10,11 +10,11 @@ export const TaskRef = builder.prismaObject('Task', {
   description: 'A registered task: a script whose `option task = {…}` record says when and how it runs.',
   fields: (t) => ({
     id: t.field({ type: 'ID', description: '16 hex digits.', resolve: (task) => formatId(task.id) }),
-    orgId: t.field({ type: 'ID', resolve: (task) => formatId(task.orgId) }),
+    orgId: t.field({ type: 'ID', description: 'The org the task belongs to.', resolve: (task) => formatId(task.orgId) }),
     ownerId: t.field({ type: 'ID', description: 'The user who owns the task.', resolve: (task) => formatId(task.userId) }),
     name: t.exposeString('name', { description: 'From the script\'s `name` option; not unique.' }),
     script: t.exposeString('script', { description: 'The script exactly as stored.' }),
-    status: t.expose('status', { type: TaskStatusEnum }),
+    status: t.expose('status', { type: TaskStatusEnum, description: 'ACTIVE tasks get runs; INACTIVE ones do not.' }),
     every: t.string({
       nullable: true,
       description: 'Interval as Go duration text (`1h0m0s`); null for cron tasks.',
@@ -25,14 +25,14 @@ export const TaskRef = builder.prismaObject('Task', {
     concurrency: t.exposeInt('concurrency', { description: 'Runs of this task allowed in progress at once.' }),
     retry: t.exposeInt('retry', { description: 'Attempts per run (1 = no automatic retry).' }),
     timezone: t.exposeString('timezone', { description: 'IANA zone the cron expression is evaluated in.' }),
-    catchup: t.expose('catchup', { type: CatchupEnum }),
+    catchup: t.expose('catchup', { type: CatchupEnum, description: 'What happens to missed ticks.' }),
     timeout: t.string({
       nullable: true,
       description: 'Per-attempt time limit (Go duration text); null for none.',
       resolve: (task) => (task.timeoutMs === null ? null : goDurationMs(task.timeoutMs)),
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the task was created.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'When the task last changed.' }),
     latestCompleted: t.field({
       type: 'DateTime',
       description: 'Schedule time of the newest finished scheduled run (or the creation point).',
@@ -102,6 +102,7 @@ builder.queryFields((t) => ({
 const TaskStatusInput = { type: TaskStatusEnum, required: false } as const;
 
 const CreateTaskInput = builder.inputType('CreateTaskInput', {
+  description: 'A new task: its script, whose `option task = {…}` record gives name and schedule.',
   fields: (t) => ({
     script: t.string({ required: true, description: 'The script with its `option task = {…}` record (at most 256 KiB).' }),
     status: t.field({ ...TaskStatusInput, description: 'Defaults to ACTIVE.' }),
@@ -113,7 +114,7 @@ builder.mutationFields((t) => ({
     type: TaskRef,
     description: 'Registers a task; its first run is the first schedule tick after now.',
     authScopes: { permission: 'write:tasks' },
-    errors: { types: TASK_MUTATION_ERRORS },
+    errors: { types: TASK_MUTATION_ERRORS, dataField: { description: 'The created task.' } },
     args: { input: t.arg({ type: CreateTaskInput, required: true }) },
     resolve: (_root, { input }, ctx) =>
       ctx.services.store.createTask({
@@ -127,7 +128,7 @@ builder.mutationFields((t) => ({
     type: 'ID',
     description: 'Deletes the task with its runs, logs and queue; returns its ID.',
     authScopes: { permission: 'write:tasks' },
-    errors: { types: TASK_MUTATION_ERRORS },
+    errors: { types: TASK_MUTATION_ERRORS, dataField: { description: 'ID of the deleted task.' } },
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {
       const task = await visibleTask(ctx, args.id);
