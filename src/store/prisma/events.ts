@@ -14,8 +14,14 @@ export type EventData =
   | { kind: 'state'; orgId: ID; taskId: ID; runId: ID; status: RunStatus; when: Date }
   | { kind: 'log'; orgId: ID; taskId: ID; runId: ID; logSeq: number; message: string; when: Date };
 
+/** Transactions that hold EVENT_ORDER_LOCK already (it is held until commit). */
+const holdingOrderLock = new WeakSet<Tx>();
+
 export async function insertEvent(tx: Tx, data: EventData): Promise<RunEvent> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`;
+  if (!holdingOrderLock.has(tx)) {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`;
+    holdingOrderLock.add(tx);
+  }
   return toEvent(await tx.runEvent.create({ data }));
 }
 

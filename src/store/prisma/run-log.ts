@@ -1,6 +1,7 @@
+import type { Prisma, Run as RunRow } from '../../generated/prisma/client.js';
 import { RunNotFoundError, ValidationError } from '../errors.js';
 import { formatId, type ID } from '../id.js';
-import { TERMINAL_STATES, type ListLogsRequest, type ListRunsRequest, type Log, type Run, type RunBase, type RunEvent, type RunStatus, type RunWithLog } from '../types.js';
+import { TERMINAL_STATES, type ListLogsRequest, type ListRunsRequest, type Log, type Run, type RunBase, type RunEvent, type RunStatus, type RunTransition, type RunWithLog } from '../types.js';
 import { insertEvent } from './events.js';
 import { toLog, toRun } from './mapping.js';
 import { lockTask } from './tasks.js';
@@ -11,15 +12,19 @@ export interface Recorded<T> {
   value: T;
   /** To publish once the transaction has committed. */
   events: RunEvent[];
+  /** State changes, for the store's hooks once the transaction has committed. */
+  transitions?: RunTransition[];
 }
 
 const LEGAL_MOVES: Partial<Record<RunStatus, readonly RunStatus[]>> = {
   scheduled: ['started', 'canceled'],
   started: ['success', 'failed', 'canceled'],
 };
+/** An attempt that failed but will be retried goes back to scheduled: only attempts do that, never LogWriter. */
+export const ATTEMPT_MOVES: typeof LEGAL_MOVES = { ...LEGAL_MOVES, started: [...LEGAL_MOVES.started!, 'scheduled'] };
 
 /** The run, locked for change (its task first, see lockTask). */
-async function lockRun(tx: Tx, base: RunBase) {
+async function lockRun(tx: Tx, base: RunBase): Promise<RunRow> {
   if (!(await lockTask(tx, base.taskId, 'KEY SHARE'))) throw new RunNotFoundError();
   const locked = await tx.$queryRaw<unknown[]>`SELECT id FROM "Run" WHERE id = ${base.runId} AND "taskId" = ${base.taskId} FOR UPDATE`;
   if (locked.length === 0) throw new RunNotFoundError();
@@ -28,17 +33,29 @@ async function lockRun(tx: Tx, base: RunBase) {
 
 /** LogWriter.updateRunState: legal moves only; from a terminal state every move is a no-op ("terminal wins"). */
 export async function updateRunState(tx: Tx, base: RunBase, when: Date, status: RunStatus): Promise<Recorded<Run>> {
-  const run = await lockRun(tx, base);
+  return changeState(tx, await lockRun(tx, base), when, status);
+}
+
+/**
+ * Moves a run its caller has locked (task first) to `status`, with `columns` written alongside, and
+ * records the event. `startedAt` is set on start, `finishedAt` on a terminal state.
+ */
+export async function changeState(
+  tx: Tx,
+  run: RunRow,
+  when: Date,
+  status: RunStatus,
+  columns: Prisma.RunUpdateInput = {},
+  moves = LEGAL_MOVES,
+): Promise<Recorded<Run>> {
   if (TERMINAL_STATES.includes(run.status)) return { value: toRun(run), events: [] };
-  if (!LEGAL_MOVES[run.status]?.includes(status)) {
+  if (!moves[run.status]?.includes(status)) {
     throw new ValidationError(`invalid run state transition: ${run.status} -> ${status}`);
   }
-  const updated = await tx.run.update({
-    where: { id: run.id },
-    data: { status, ...(status === 'started' ? { startedAt: when } : { finishedAt: when }) },
-  });
+  const times = status === 'started' ? { startedAt: when } : TERMINAL_STATES.includes(status) ? { finishedAt: when } : {};
+  const updated = toRun(await tx.run.update({ where: { id: run.id }, data: { status, ...times, ...columns } }));
   const event = await insertEvent(tx, { kind: 'state', orgId: run.orgId, taskId: run.taskId, runId: run.id, status, when });
-  return { value: toRun(updated), events: [event] };
+  return { value: updated, events: [event], transitions: [{ run: updated, from: run.status, when }] };
 }
 
 export const MAX_LINE_BYTES = 65_536;
@@ -55,7 +72,11 @@ export function logLine(message: string): string {
 
 /** LogWriter.addRunLog: the next line of the run, numbered under the run's row lock. */
 export async function addRunLog(tx: Tx, base: RunBase, when: Date, message: string): Promise<Recorded<Log>> {
-  const run = await lockRun(tx, base);
+  return appendLog(tx, await lockRun(tx, base), when, message);
+}
+
+/** The next line of a run its caller has locked (task first). */
+export async function appendLog(tx: Tx, run: RunRow, when: Date, message: string): Promise<Recorded<Log>> {
   const last = await tx.runLog.findFirst({ where: { runId: run.id }, orderBy: { seq: 'desc' }, select: { seq: true } });
   const line = { runId: run.id, taskId: run.taskId, orgId: run.orgId, seq: (last?.seq ?? 0) + 1, time: when, message: logLine(message) };
   const row = await tx.runLog.create({ data: line });

@@ -2,7 +2,11 @@ import type { PrismaClient } from '../../db/prisma.js';
 import { OrgNotFoundError, StoreError, UserNotFoundError } from '../errors.js';
 import type { ID, IdGenerator } from '../id.js';
 import type {
+  AttemptOutcome,
+  ClaimedRun,
+  ClaimRunsRequest,
   CreateNextRunResult,
+  ExecutorFilter,
   CreateTaskRequest,
   ListLogsRequest,
   ListRunsRequest,
@@ -14,9 +18,12 @@ import type {
   Run,
   RunBase,
   RunEvent,
+  RunCreation,
   RunEventPublisher,
   RunStatus,
   RunWithLog,
+  SchedulerHooks,
+  SchedulerStore,
   SkippedOccurrence,
   Store,
   Task,
@@ -25,6 +32,8 @@ import type {
   UpdateTaskRequest,
   UpdateTaskResult,
 } from '../types.js';
+import { cancelRun, claimRuns, completeAttempt, heartbeat, reapable, reapRun } from './attempts.js';
+import { nextWake, scheduleDue } from './due.js';
 import { listEvents, type ListEventsRequest } from './events.js';
 import { toMeta, toTask, toTaskWithMeta } from './mapping.js';
 import { addRunLog, findRunById, listLogs, listRuns, updateRunState, type Recorded } from './run-log.js';
@@ -34,14 +43,15 @@ import { Slots, snapshot, transact, type Tx } from './transaction.js';
 import { unixSeconds, validateCreate, validateRange, validateUpdate } from './validation.js';
 
 /**
- * Store, LogWriter and LogReader on Prisma: every operation is one transaction (run again on
- * serialization failures and deadlocks), so any number of processes can share the database.
+ * Store, LogWriter, LogReader and SchedulerStore on Prisma: every operation is one transaction (run again
+ * on serialization failures and deadlocks), so any number of processes can share the database.
  * The Prisma client belongs to the caller; close() only waits for operations in flight.
  */
-export class PrismaStore implements Store, LogWriter, LogReader {
+export class PrismaStore implements Store, LogWriter, LogReader, SchedulerStore {
   /** Below the default pool size (8), so the rest of the process still gets connections during a burst. */
   private readonly slots = new Slots(4);
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly hooks = new Set<SchedulerHooks>();
   private closed = false;
 
   constructor(
@@ -67,11 +77,34 @@ export class PrismaStore implements Store, LogWriter, LogReader {
     return this.track(() => snapshot(this.prisma, work));
   }
 
-  /** Publishes the events of the attempt that committed, after the commit. */
+  /** Publishes the events of the attempt that committed, after the commit, then tells the hooks. */
   private async record<T>(work: (tx: Tx) => Promise<Recorded<T>>): Promise<T> {
-    const { value, events } = await this.write(work);
+    const { value, events, transitions = [] } = await this.write(work);
     if (events.length > 0) this.publisher.publish(events);
+    for (const transition of transitions) this.tell((hooks) => hooks.onTransition?.(transition));
     return value;
+  }
+
+  private tell(call: (hooks: SchedulerHooks) => void): void {
+    for (const hooks of [...this.hooks]) {
+      try {
+        call(hooks);
+      } catch (error) {
+        console.error('scheduler hook failed:', error);
+      }
+    }
+  }
+
+  /** After commit of a write that may make work due sooner. */
+  private async scheduling<T>(operation: Promise<T>): Promise<T> {
+    const value = await operation;
+    this.tell((hooks) => hooks.onScheduleChange?.());
+    return value;
+  }
+
+  observe(hooks: SchedulerHooks): () => void {
+    this.hooks.add(hooks);
+    return () => this.hooks.delete(hooks);
   }
 
   async close(): Promise<void> {
@@ -81,12 +114,12 @@ export class PrismaStore implements Store, LogWriter, LogReader {
 
   async createTask(req: CreateTaskRequest): Promise<Task> {
     const input = validateCreate(req);
-    return this.write((tx) => createTask(tx, this.ids, input, unixNow()));
+    return this.scheduling(this.write((tx) => createTask(tx, this.ids, input, unixNow())));
   }
 
   async updateTask(req: UpdateTaskRequest): Promise<UpdateTaskResult> {
     const input = validateUpdate(req);
-    return this.write((tx) => updateTask(tx, input, unixNow()));
+    return this.scheduling(this.write((tx) => updateTask(tx, input, unixNow())));
   }
 
   async listTasks(req: ListTasksRequest): Promise<TaskWithMeta[]> {
@@ -128,17 +161,17 @@ export class PrismaStore implements Store, LogWriter, LogReader {
   }
 
   async finishRun(taskId: ID, runId: ID): Promise<Run> {
-    return this.write((tx) => finishRun(tx, taskId, runId));
+    return this.scheduling(this.write((tx) => finishRun(tx, taskId, runId)));
   }
 
   async manuallyRunTimeRange(taskId: ID, start: number, end: number, requestedAt: number): Promise<ManualRequest> {
     validateRange(start, end, requestedAt);
-    return this.write((tx) => enqueueRange(tx, this.ids, taskId, start, end, requestedAt));
+    return this.scheduling(this.write((tx) => enqueueRange(tx, this.ids, taskId, start, end, requestedAt)));
   }
 
   async retryRun(orgId: ID, runId: ID, requestedAt: number): Promise<ManualRequest> {
     unixSeconds('requestedAt', requestedAt);
-    return this.write((tx) => retryRun(tx, this.ids, orgId, runId, requestedAt));
+    return this.scheduling(this.write((tx) => retryRun(tx, this.ids, orgId, runId, requestedAt)));
   }
 
   async listSkipped(taskId: ID, limit?: number): Promise<SkippedOccurrence[]> {
@@ -167,5 +200,49 @@ export class PrismaStore implements Store, LogWriter, LogReader {
 
   async listEvents(req: ListEventsRequest): Promise<RunEvent[]> {
     return this.read((tx) => listEvents(tx, req));
+  }
+
+  async now(): Promise<Date> {
+    const [row] = await this.read((tx) => tx.$queryRaw<{ now: Date }[]>`SELECT now() AS now`);
+    return row!.now;
+  }
+
+  async scheduleDue(limit: number): Promise<RunCreation[]> {
+    const created = await this.write((tx) => scheduleDue(tx, this.ids, limit));
+    if (created.length > 0) this.tell((hooks) => hooks.onScheduleChange?.());
+    return created;
+  }
+
+  async nextWake(claims: ExecutorFilter): Promise<{ now: Date; at: Date | null }> {
+    return this.read((tx) => nextWake(tx, claims));
+  }
+
+  async claimRuns(req: ClaimRunsRequest): Promise<ClaimedRun[]> {
+    return this.record((tx) => claimRuns(tx, req));
+  }
+
+  async heartbeat(runId: ID, holder: string, leaseMs: number): Promise<{ leaseExpiresAt: Date; cancelRequested: boolean }> {
+    return this.write((tx) => heartbeat(tx, runId, holder, leaseMs));
+  }
+
+  async completeAttempt(runId: ID, holder: string | null, outcome: AttemptOutcome): Promise<Run> {
+    return this.scheduling(this.record((tx) => completeAttempt(tx, runId, holder, outcome)));
+  }
+
+  async reap(limit: number, cancelGraceMs: number): Promise<Run[]> {
+    const reaped: Run[] = [];
+    for (const runId of await this.read((tx) => reapable(tx, limit, cancelGraceMs))) {
+      const run = await this.record((tx) => reapRun(tx, runId, cancelGraceMs));
+      if (run !== null) reaped.push(run);
+    }
+    if (reaped.length > 0) this.tell((hooks) => hooks.onScheduleChange?.());
+    return reaped;
+  }
+
+  async cancelRun(orgId: ID, runId: ID): Promise<Run> {
+    const run = await this.record((tx) => cancelRun(tx, orgId, runId));
+    if (run.status === 'started') this.tell((hooks) => hooks.onCancelRequested?.(runId));
+    else this.tell((hooks) => hooks.onScheduleChange?.());
+    return run;
   }
 }

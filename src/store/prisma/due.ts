@@ -1,0 +1,73 @@
+import { Prisma } from '../../generated/prisma/client.js';
+import { MaxConcurrencyError, RunNotYetDueError } from '../errors.js';
+import type { ID, IdGenerator } from '../id.js';
+import type { ExecutorFilter, RunCreation } from '../types.js';
+import { createNextRun } from './runs.js';
+import type { Tx } from './transaction.js';
+
+// What is due, by the database clock: the scheduler's half of SchedulerStore.
+
+/** Task `t` (with meta `m`) has fewer runs in progress than its concurrency allows. */
+const BELOW_CONCURRENCY = Prisma.sql`(SELECT count(*) FROM "Run" running WHERE running."taskId" = t.id AND running."inProgress") < m."maxConcurrency"`;
+const DB_UNIX_NOW = Prisma.sql`floor(extract(epoch FROM now()))::bigint`;
+
+/** Runs whose task names one of the executors (or none, when the default is one of them). */
+export function executorMatches(filter: ExecutorFilter): Prisma.Sql {
+  return Prisma.sql`COALESCE(t.executor, ${filter.defaultExecutor}) = ANY(${filter.executors}::text[])`;
+}
+
+/** SchedulerStore.scheduleDue: due tasks below their concurrency, locked (others skipped), drained run by run. */
+export async function scheduleDue(tx: Tx, ids: IdGenerator, limit: number): Promise<RunCreation[]> {
+  const due = await tx.$queryRaw<{ id: ID; now: bigint }[]>`
+    SELECT t.id, ${DB_UNIX_NOW} AS now
+    FROM "Task" t JOIN "TaskMeta" m ON m."taskId" = t.id
+    WHERE t.status = 'active'
+      AND (m."nextDue" <= ${DB_UNIX_NOW} OR EXISTS (SELECT 1 FROM "ManualRequest" q WHERE q."taskId" = t.id))
+      AND ${BELOW_CONCURRENCY}
+    ORDER BY m."nextDue"
+    LIMIT ${limit}
+    FOR UPDATE OF t SKIP LOCKED`;
+  const created: RunCreation[] = [];
+  for (const { id, now } of due) created.push(...(await drain(tx, ids, id, Number(now))));
+  return created;
+}
+
+/** CreateNextRun until nothing more is due or the task is at its concurrency (catch-up `all` drains here). */
+async function drain(tx: Tx, ids: IdGenerator, taskId: ID, now: number): Promise<RunCreation[]> {
+  const created: RunCreation[] = [];
+  for (;;) {
+    try {
+      const result = await createNextRun(tx, ids, taskId, now);
+      if (result instanceof RunNotYetDueError) return created;
+      created.push(result.created);
+      if (result.nextDue > now && !result.hasQueue) return created;
+    } catch (error) {
+      if (error instanceof MaxConcurrencyError) return created;
+      throw error;
+    }
+  }
+}
+
+interface WakeRow {
+  now: Date;
+  nextDue: bigint | null;
+  queued: boolean;
+  available: Date | null;
+}
+
+/** SchedulerStore.nextWake. */
+export async function nextWake(tx: Tx, claims: ExecutorFilter): Promise<{ now: Date; at: Date | null }> {
+  const [row] = await tx.$queryRaw<WakeRow[]>`
+    SELECT now() AS now,
+      (SELECT m."nextDue" FROM "TaskMeta" m JOIN "Task" t ON t.id = m."taskId"
+        WHERE t.status = 'active' AND m."nextDue" IS NOT NULL AND ${BELOW_CONCURRENCY}
+        ORDER BY m."nextDue" LIMIT 1) AS "nextDue",
+      EXISTS (SELECT 1 FROM "ManualRequest" q JOIN "Task" t ON t.id = q."taskId" JOIN "TaskMeta" m ON m."taskId" = t.id
+        WHERE t.status = 'active' AND ${BELOW_CONCURRENCY}) AS queued,
+      (SELECT min(r."availableAt") FROM "Run" r JOIN "Task" t ON t.id = r."taskId"
+        WHERE r.status = 'scheduled' AND ${executorMatches(claims)}) AS available`;
+  const { now, nextDue, queued, available } = row!;
+  const candidates = [nextDue === null ? null : Number(nextDue) * 1000, queued ? now.getTime() : null, available?.getTime() ?? null];
+  const times = candidates.filter((t): t is number => t !== null);
+  return { now, at: times.length === 0 ? null : new Date(Math.min(...times)) };
+}
