@@ -13,6 +13,14 @@ export interface Backoff {
   maxMs: number;
 }
 
+/** The channel a transport carries, and the application_name of its listening connection. */
+export interface Channel {
+  name: string;
+  applicationName: string;
+}
+
+const RUN_EVENTS: Channel = { name: PG_CHANNEL, applicationName: LISTENER_APPLICATION_NAME };
+
 /**
  * Postgres LISTEN/NOTIFY. Notifications go out through the Prisma pool after commit; they arrive on a
  * dedicated, non-pooled connection that reconnects with backoff and LISTENs again.
@@ -29,10 +37,11 @@ export class PostgresTransport implements RelayTransport {
     private readonly prisma: PrismaClient,
     private readonly log: Logger,
     private readonly backoff: Backoff = { initialMs: 100, maxMs: 5_000 },
+    private readonly channel: Channel = RUN_EVENTS,
   ) {}
 
   async send(payload: string): Promise<void> {
-    await this.prisma.$executeRaw`SELECT pg_notify(${PG_CHANNEL}, ${payload})`;
+    await this.prisma.$executeRaw`SELECT pg_notify(${this.channel.name}, ${payload})`;
   }
 
   async listen(onPayload: (payload: string) => void): Promise<void> {
@@ -41,13 +50,13 @@ export class PostgresTransport implements RelayTransport {
   }
 
   private async connect(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.url, application_name: LISTENER_APPLICATION_NAME, keepAlive: true });
-    client.on('notification', (msg) => msg.channel === PG_CHANNEL && msg.payload && this.onPayload(msg.payload));
+    const client = new pg.Client({ connectionString: this.url, application_name: this.channel.applicationName, keepAlive: true });
+    client.on('notification', (msg) => msg.channel === this.channel.name && msg.payload && this.onPayload(msg.payload));
     client.on('error', (err) => this.lost(client, err));
     client.on('end', () => this.lost(client));
     try {
       await client.connect();
-      await client.query(`LISTEN ${PG_CHANNEL}`);
+      await client.query(`LISTEN ${this.channel.name}`);
       return client;
     } catch (err) {
       await client.end().catch(() => {});

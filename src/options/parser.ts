@@ -46,22 +46,36 @@ const ESCAPES: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', n: '\n
 /** Finds the first top-level `option task = { … }` statement and parses its record literal. */
 export function parseTaskRecord(script: string): RecordNode {
   const lexer = new Lexer(script);
-  if (!findOptionTask(lexer)) throw new OptionsError(MISSING_TASK_OPTION);
+  if (findOptionTask(lexer) === null) throw new OptionsError(MISSING_TASK_OPTION);
   return new RecordParser(lexer).parseRecord();
 }
 
-/** Advances the lexer past `option task =` at nesting depth 0; false when there is none. */
-function findOptionTask(lexer: Lexer): boolean {
+/**
+ * What an executor runs: the script without its `option task = {…}` statement. The statement's newlines
+ * stay, so line numbers in error messages still match the script.
+ */
+export function scriptBody(script: string): string {
+  const lexer = new Lexer(script);
+  const start = findOptionTask(lexer);
+  if (start === null) return script;
+  const end = new RecordParser(lexer).parseRecord().span.end;
+  return script.slice(0, start) + script.slice(start, end).replace(/[^\n]/g, '') + script.slice(end);
+}
+
+/** Advances the lexer past `option task =` at nesting depth 0; the offset of `option`, or null when there is none. */
+function findOptionTask(lexer: Lexer): number | null {
   let depth = 0;
   let recent: string[] = [];
+  let optionStart = 0;
   for (let token = lexer.next(); token.kind !== 'eof'; token = lexer.next()) {
     const text = token.kind === 'ident' || token.kind === 'punct' ? lexer.text(token) : '';
-    if (depth === 0 && text === '=' && recent[0] === 'option' && recent[1] === 'task') return true;
+    if (depth === 0 && text === '=' && recent[0] === 'option' && recent[1] === 'task') return optionStart;
     if (text === '(' || text === '[' || text === '{') depth++;
     else if ((text === ')' || text === ']' || text === '}') && depth > 0) depth--;
+    if (depth === 0 && text === 'option') optionStart = token.start;
     recent = [recent[1] ?? '', depth === 0 ? text : ''];
   }
-  return false;
+  return null;
 }
 
 class RecordParser {

@@ -5,6 +5,7 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import type { Database } from '../db/database.js';
 import { readMigrations } from '../db/migrate.js';
+import { createScheduler, type Scheduler, type SchedulingSettings } from '../scheduler/index.js';
 import { schema } from '../schema/index.js';
 import type { ServerInfo } from '../schema/context.js';
 import { VERSION } from '../version.js';
@@ -19,11 +20,17 @@ export interface AppOptions {
   log: Logger;
   /** Relay run events between processes through Redis rather than Postgres NOTIFY. */
   redisUrl?: string | null;
+  /** Executors, default executor, lease and grace times (default: no local executors, `worker`, 30 s). */
+  scheduling?: SchedulingSettings;
+  /** Run a scheduler in this process once started (`tickwork serve` does unless TICKWORK_SCHEDULER=off). */
+  scheduler?: boolean;
 }
 
 export interface App {
   httpServer: Server;
   services: Services;
+  /** This process's scheduler, when it runs one. */
+  scheduler: Scheduler | null;
   /** Listens and resolves with the bound port (pass 0 for a free one). */
   start(port: number, host?: string): Promise<number>;
   stop(): Promise<void>;
@@ -49,10 +56,11 @@ async function migrationsApplied(db: Database, expected: string[]): Promise<bool
   return expected.every((name) => done.has(name));
 }
 
-export async function buildApp({ db, log, redisUrl }: AppOptions): Promise<App> {
+export async function buildApp({ db, log, redisUrl, scheduling, scheduler: withScheduler = false }: AppOptions): Promise<App> {
   const expected = (await readMigrations()).map((m) => m.name);
   const server: ServerInfo = { version: VERSION, startedAt: new Date(), embeddedDatabase: db.embedded };
-  const services = await createServices(db, { log, redisUrl });
+  const services = await createServices(db, { log, redisUrl, scheduling });
+  const scheduler = withScheduler ? createScheduler(services.scheduling, log) : null;
   const yoga = createYoga<InitialContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -77,13 +85,18 @@ export async function buildApp({ db, log, redisUrl }: AppOptions): Promise<App> 
   return {
     httpServer,
     services,
-    start(port, host = '127.0.0.1') {
-      return new Promise((resolve, reject) => {
+    scheduler,
+    async start(port, host = '127.0.0.1') {
+      const bound = await new Promise<number>((resolve, reject) => {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => resolve((httpServer.address() as AddressInfo).port));
       });
+      scheduler?.start();
+      return bound;
     },
     async stop() {
+      // Stop claiming first; running attempts get the drain time to finish (stack-notes §1.11).
+      await scheduler?.stop(services.scheduling.drainMs);
       await websocket.dispose();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));

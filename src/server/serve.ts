@@ -2,6 +2,7 @@ import { setup, writeTokenFile } from '../auth/setup.js';
 import type { Config } from '../config/config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
+import { schedulingSettings } from '../scheduler/index.js';
 import { formatId } from '../store/id.js';
 import { buildApp, type App } from './app.js';
 import type { Logger } from './logger.js';
@@ -21,12 +22,17 @@ async function firstStartSetup(app: App, db: Database, config: Config, log: Logg
 export async function serve(config: Config, log: Logger): Promise<void> {
   const db = await openDatabase(config);
   await migrate(db.url, { log });
-  const app = await buildApp({ db, log, redisUrl: config.redisUrl });
+  const scheduling = schedulingSettings(config);
+  const app = await buildApp({ db, log, redisUrl: config.redisUrl, scheduling, scheduler: config.scheduler });
   await firstStartSetup(app, db, config, log);
   const port = await app.start(config.port, config.host);
   log.info(
     { url: `http://${config.host}:${port}/graphql`, database: db.embedded ? config.dataDir : 'DATABASE_URL' },
     `Tickwork is ready at http://${config.host}:${port}/graphql`,
+  );
+  log.info(
+    { scheduler: config.scheduler, executors: config.executors, defaultExecutor: config.defaultExecutor },
+    config.scheduler ? `Scheduler on; runs here: ${config.executors.join(', ') || 'none (workers run them)'}` : 'Scheduler off',
   );
 
   let stopping = false;

@@ -1,12 +1,13 @@
 import type { Database } from '../db/database.js';
 import { fanOut, InProcessEventBus, openRelay } from '../events/index.js';
+import { DEFAULT_SCHEDULING, ScheduleSignals, type Scheduling, type SchedulingSettings } from '../scheduler/index.js';
 import { createStore } from '../store/index.js';
 import { PrismaAccountStore } from '../store/prisma/accounts.js';
 import { databaseIdGenerator } from '../store/prisma/ids.js';
-import type { AccountStore, LogReader, LogWriter, Store } from '../store/types.js';
+import type { AccountStore, LogReader, LogWriter, SchedulerStore, Store } from '../store/types.js';
 import type { Logger } from './logger.js';
 
-export type TickworkStore = Store & LogWriter & LogReader;
+export type TickworkStore = Store & LogWriter & LogReader & SchedulerStore;
 
 /** The long-lived parts one server process shares between requests. */
 export interface Services {
@@ -15,7 +16,9 @@ export interface Services {
   accounts: AccountStore;
   /** Committed run events of this process and, through the relay, of the others on the same database. */
   bus: InProcessEventBus;
-  /** Stops relaying run events between processes. */
+  /** Settings, store and signals of the scheduler and of the worker API. */
+  scheduling: Scheduling;
+  /** Stops relaying run events and schedule signals between processes. */
   close(): Promise<void>;
 }
 
@@ -23,13 +26,17 @@ export interface ServicesOptions {
   log: Logger;
   /** Relay run events through Redis instead of Postgres NOTIFY (ignored with the embedded database). */
   redisUrl?: string | null;
+  scheduling?: SchedulingSettings;
 }
 
-export async function createServices(db: Database, { log, redisUrl = null }: ServicesOptions): Promise<Services> {
+export async function createServices(db: Database, { log, redisUrl = null, scheduling = DEFAULT_SCHEDULING }: ServicesOptions): Promise<Services> {
   const bus = new InProcessEventBus((err, event) => log.error({ err, seq: String(event.seq) }, 'run event listener failed'));
   const relay = await openRelay(db, redisUrl, log);
   const store = await createStore(db.prisma, relay ? fanOut(bus, relay) : bus);
   await relay?.start(bus, store);
+  const signals = await ScheduleSignals.open(db, log);
+  store.observe(signals);
   const accounts = new PrismaAccountStore(db.prisma, await databaseIdGenerator(db.prisma));
-  return { db, store, accounts, bus, close: async () => relay?.close() };
+  const close = async () => void (await Promise.all([relay?.close(), signals.close()]));
+  return { db, store, accounts, bus, scheduling: { ...scheduling, store, signals }, close };
 }
