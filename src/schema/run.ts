@@ -1,7 +1,9 @@
+import { ForbiddenError } from '../auth/forbidden.js';
+import { NotFoundError } from '../store/errors.js';
 import { formatId, parseId } from '../store/id.js';
 import { builder } from './builder.js';
 import { RunStatusEnum, RunTriggerEnum } from './enums.js';
-import { orgScope } from './tenancy.js';
+import { orgScope, visibleRun } from './tenancy.js';
 import { fromUnix, scheduledForBetween } from './time.js';
 
 export const RunRef = builder.prismaObject('Run', {
@@ -62,3 +64,19 @@ builder.queryFields((t) => ({
   }),
 }));
 
+builder.mutationFields((t) => ({
+  cancelRun: t.field({
+    type: RunRef,
+    description:
+      'Cancels a run: a scheduled one at once; a started one is told to stop (its process is killed, a worker sees it on ' +
+      'its next heartbeat) and is marked CANCELED when it stops, or after the grace period anyway. A finished run is not found.',
+    authScopes: { permission: 'write:tasks' },
+    errors: { types: [ForbiddenError, NotFoundError] },
+    args: { runId: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const run = await visibleRun(ctx, args.runId);
+      await ctx.services.store.cancelRun(ctx.viewer.orgId, run.id);
+      return ctx.prisma.run.findUniqueOrThrow({ where: { id: run.id } });
+    },
+  }),
+}));
