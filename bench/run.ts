@@ -24,7 +24,7 @@ const out = path.resolve(args.out ?? (args.smoke ? path.join(os.tmpdir(), `tickw
 const SECTION_LIMIT_MS = (args.smoke ? 2 : 8) * 60_000;
 
 function runSection(id: string): Promise<{ title: string; report: SectionReport }> {
-  const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve('bench/profiles')}`] : [];
+  const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(os.tmpdir(), 'tickwork-bench-profiles')}`] : [];
   const child = forkTs(new URL('./section.ts', import.meta.url), [id], {
     execArgv: profile,
     env: { ...process.env, BENCH_DATABASE_URL: adminUrl, BENCH_SMOKE: args.smoke ? '1' : '0' },

@@ -1,4 +1,6 @@
 import { openDatabase } from '../../src/db/database.js';
+import { noopExecutor } from '../../src/executors/index.js';
+import { DEFAULT_SCHEDULING } from '../../src/scheduler/index.js';
 import { buildApp, type App } from '../../src/server/app.js';
 import { createLogger } from '../../src/server/logger.js';
 import type { Task } from '../../src/store/index.js';
@@ -13,9 +15,12 @@ export interface TickworkServer {
   close(): Promise<void>;
 }
 
-export async function startTickwork(url: string, poolSize = 8): Promise<TickworkServer> {
+/** As `TICKWORK_EXECUTORS=noop TICKWORK_DEFAULT_EXECUTOR=noop tickwork serve`: a scheduler running no-op attempts. */
+const NOOP_SCHEDULING = { ...DEFAULT_SCHEDULING, executors: { noop: noopExecutor }, defaultExecutor: 'noop' };
+
+export async function startTickwork(url: string, { poolSize = 8, scheduler = false } = {}): Promise<TickworkServer> {
   const db = await openDatabase({ databaseUrl: url, dataDir: '', poolSize });
-  const app = await buildApp({ db, log: createLogger('warn') });
+  const app = await buildApp({ db, log: createLogger('silent'), scheduler, scheduling: NOOP_SCHEDULING });
   const port = await app.start(0);
   const tenant = await seedTenant(app.services.accounts);
   return {

@@ -1,0 +1,105 @@
+import { graphileWorkerRate } from './baselines/graphile-worker.js';
+import { pgbenchArgs, pgbenchCommitRate } from './baselines/pgbench.js';
+import { withDatabase } from './support/postgres.js';
+import { fixed, ratio, whole } from './support/stats.js';
+import { createTasks, startTickwork, type TickworkServer } from './support/tickwork.js';
+import type { Benchmark, BenchContext, SectionReport } from './support/types.js';
+
+const CONCURRENCY = [1, 8, 32];
+const RUNS_PER_TASK = 100; // a task's maximum concurrency
+const PGBENCH_SECONDS = { full: 10, smoke: 1 };
+const CLAIM = { executors: ['noop'], defaultExecutor: 'noop', max: 1, leaseMs: 60_000 };
+
+const runCount = (ctx: BenchContext) => (ctx.smoke ? 300 : 20_000);
+const poolSize = (concurrency: number) => Math.max(8, concurrency);
+
+/** `count` runs in `scheduled`, made by the scheduler's own scheduleDue from tasks 100 ticks behind. */
+async function scheduleRuns(server: TickworkServer, count: number): Promise<number> {
+  const { store } = server.app.services;
+  const behind = Math.floor((await store.now()).getTime() / 1000) - RUNS_PER_TASK - 1;
+  await createTasks(server, Math.ceil(count / RUNS_PER_TASK), () => 'every: 1s, concurrency: 100', { scheduleAfter: behind });
+  const started = performance.now();
+  let created = 0;
+  for (let batch = -1; batch !== 0; created += batch) batch = (await store.scheduleDue(20)).length;
+  if (created < count) throw new Error(`scheduleDue created ${created} runs, wanted ${count}`);
+  return created / ((performance.now() - started) / 1000);
+}
+
+/** One executor loop: claim a run, run the no-op, report success; until nothing is left to claim. */
+async function worker(server: TickworkServer, holder: string): Promise<number> {
+  const { store } = server.app.services;
+  let done = 0;
+  for (;;) {
+    const [claimed] = await store.claimRuns({ ...CLAIM, holder });
+    if (!claimed) return done;
+    await store.completeAttempt(claimed.run.id, holder, { status: 'success' });
+    done++;
+  }
+}
+
+async function tickworkRates(ctx: BenchContext, concurrency: number): Promise<{ runs: number; creation: number }> {
+  return withDatabase(ctx.adminUrl, `tp${concurrency}`, async (db) => {
+    const server = await startTickwork(db.url, { poolSize: poolSize(concurrency) });
+    try {
+      const creation = await scheduleRuns(server, runCount(ctx));
+      const started = performance.now();
+      const done = await Promise.all(Array.from({ length: concurrency }, (_, i) => worker(server, `bench-${i}`)));
+      const total = done.reduce((a, b) => a + b, 0);
+      return { runs: total / ((performance.now() - started) / 1000), creation };
+    } finally {
+      await server.close();
+    }
+  });
+}
+
+interface Row {
+  concurrency: number;
+  tickwork: number;
+  creation: number;
+  graphile: number;
+  pgbench: number;
+}
+
+async function measure(ctx: BenchContext, concurrency: number): Promise<Row> {
+  const { runs: tickwork, creation } = await tickworkRates(ctx, concurrency);
+  const graphile = await withDatabase(ctx.adminUrl, `gw${concurrency}`, (db) => graphileWorkerRate(db.url, runCount(ctx), concurrency, poolSize(concurrency)), false);
+  const seconds = ctx.smoke ? PGBENCH_SECONDS.smoke : PGBENCH_SECONDS.full;
+  const pgbench = await withDatabase(ctx.adminUrl, `pgb${concurrency}`, (db) => pgbenchCommitRate(db.url, concurrency, seconds), false);
+  ctx.log(`concurrency ${concurrency}: Tickwork ${fixed(tickwork)} runs/s, graphile-worker ${fixed(graphile)} jobs/s, pgbench ${fixed(pgbench)} tps`);
+  return { concurrency, tickwork, creation, graphile, pgbench };
+}
+
+async function run(ctx: BenchContext): Promise<SectionReport> {
+  const rows: Row[] = [];
+  for (const concurrency of CONCURRENCY) rows.push(await measure(ctx, concurrency));
+  const at8 = rows.find((r) => r.concurrency === 8)!;
+  const count = whole(runCount(ctx));
+  const seconds = ctx.smoke ? PGBENCH_SECONDS.smoke : PGBENCH_SECONDS.full;
+  return {
+    method: [
+      `Tickwork: ${count} runs in \`scheduled\`, created beforehand by \`scheduleDue\` (the scheduler's own call) from tasks \`every: 1s, concurrency: 100\` that are 100 ticks behind; then N executor loops, each \`claimRuns({ max: 1 })\` → no-op → \`completeAttempt(success)\` (the dispatcher's store calls: started with its \`Started\` line and lease, then success, FinishRun and \`Completed successfully\`, each one transaction with its events) until nothing is left. Measured directly on \`SchedulerStore\` because the local dispatcher has no concurrency limit of its own; runs/s = runs ÷ time from the first claim to the last completion.`,
+      `graphile-worker ${'0.17.3'}: ${count} no-op jobs queued with \`addJobs\` (not timed), then \`run({ concurrency: N, taskList: { noop } })\` timed to the last \`job:success\`. Both sides use a pool of max(8, N) connections, on a fresh database each.`,
+      `pgbench: single-row INSERT transactions (\`INSERT INTO commit_probe DEFAULT VALUES\`) with N clients for ${seconds} s: the commit rate this Postgres allows, our ceiling (a run needs at least two commits: claim and completion).`,
+    ],
+    commands: [`pgbench ${pgbenchArgs(8, seconds, 'commit.sql').join(' ')} postgresql://postgres@127.0.0.1:5432/bench_pgb8_…  # and -c 1, -c 32 -j 2`, "echo 'INSERT INTO commit_probe DEFAULT VALUES;' > commit.sql"],
+    tables: [
+      {
+        head: ['concurrency', 'Tickwork runs/s', 'graphile-worker jobs/s', 'Tickwork ÷ graphile-worker', 'pgbench commits/s', 'Tickwork ÷ pgbench', 'scheduleDue runs created/s'],
+        rows: rows.map((r) => [String(r.concurrency), fixed(r.tickwork), fixed(r.graphile), ratio(r.tickwork, r.graphile), fixed(r.pgbench), ratio(r.tickwork, r.pgbench), fixed(r.creation)]),
+      },
+    ],
+    targets: [{ goal: 'throughput ≥ 1.0× graphile-worker at concurrency 8', actual: ratio(at8.tickwork, at8.graphile), met: at8.tickwork >= at8.graphile }],
+    metrics: Object.fromEntries(
+      rows.flatMap((r) => [
+        [`tickworkRunsPerSec_c${r.concurrency}`, r.tickwork],
+        [`graphileJobsPerSec_c${r.concurrency}`, r.graphile],
+        [`pgbenchTps_c${r.concurrency}`, r.pgbench],
+        [`ratioGraphile_c${r.concurrency}`, r.tickwork / r.graphile],
+        [`ratioPgbench_c${r.concurrency}`, r.tickwork / r.pgbench],
+      ]),
+    ),
+    notes: [],
+  };
+}
+
+export default { id: 'throughput', title: 'Run throughput', run } satisfies Benchmark;
