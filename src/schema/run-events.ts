@@ -45,6 +45,23 @@ async function subscribeRunEvents<K extends RunEvent['kind']>(
   return stream as AsyncIterable<EventOf<K>>;
 }
 
+/**
+ * Every subscriber an event fans out to resolves its fields with the same event object: one database read per
+ * event and selection serves them all (1,000 subscribers asking for `run` were 1,000 reads per event).
+ */
+const sharedReads = new WeakMap<RunEvent, Map<string, Promise<unknown>>>();
+
+function sharedRead<T>(event: RunEvent, key: string, read: () => Promise<T>): Promise<T> {
+  let reads = sharedReads.get(event);
+  if (!reads) sharedReads.set(event, (reads = new Map()));
+  let result = reads.get(key) as Promise<T> | undefined;
+  if (!result) reads.set(key, (result = read()));
+  return result;
+}
+
+const selectionKey = (query: object, ctx: Context): string =>
+  JSON.stringify([String(ctx.viewer.orgId), query], (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value));
+
 builder.subscriptionType({
   description: 'Live run events of the caller\'s org, in seq order. `after` resumes from the last seq seen with no gap and no duplicate.',
 });
@@ -56,11 +73,12 @@ const RunStateEventRef = builder.objectRef<EventOf<'state'>>('RunStateEvent').im
     run: t.prismaField({
       type: 'Run',
       description: 'The run as it is now, which may be past this event\'s status.',
-      resolve: async (query, event, _args, ctx) => {
-        const run = await ctx.prisma.run.findFirst({ ...query, where: { id: event.runId, ...orgScope(ctx) } });
-        if (!run) throw new RunNotFoundError();
-        return run;
-      },
+      resolve: (query, event, _args, ctx) =>
+        sharedRead(event, selectionKey(query, ctx), async () => {
+          const run = await ctx.prisma.run.findFirst({ ...query, where: { id: event.runId, ...orgScope(ctx) } });
+          if (!run) throw new RunNotFoundError();
+          return run;
+        }),
     }),
     status: t.field({ type: RunStatusEnum, description: 'The state it changed to.', resolve: (event) => event.status }),
     when: t.field({ type: 'DateTime', description: 'When it changed.', resolve: (event) => event.when }),
