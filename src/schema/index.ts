@@ -13,5 +13,6 @@ import './skipped-occurrence.js';
 import './manual-run.js';
 import './next-runs.js';
 import './run-events.js';
+import './worker.js';
 
 export const schema = builder.toSchema({ sortSchema: true });
