@@ -18,6 +18,14 @@ afterAll(async () => {
   for (const step of cleanup.reverse()) await step();
 });
 
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
 async function logOf(db: Database, runId: ID): Promise<string[]> {
   return (await db.prisma.runLog.findMany({ where: { runId }, orderBy: { seq: 'asc' } })).map((l) => l.message);
 }
@@ -49,7 +57,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('a server killed in the middle of 
       },
       { timeout: 15_000, interval: 50 },
     );
-    cleanup.push(() => process.kill(-Number(pidLine.slice(4)), 'SIGKILL')); // the orphaned sleep outlives its server
+    cleanup.push(() => killGroup(Number(pidLine.slice(4)))); // the orphaned sleep outlives its server
 
     doomed.child.kill('SIGKILL');
     await doomed.exited;

@@ -198,6 +198,7 @@ describe('manual queue', () => {
     const retry = await f.store.createNextRun(task.id, 100);
     expect(retry.created).toMatchObject({ now: 60, runId: request.runId });
     expect(retry.created.runId).not.toBe(created.runId);
+    expect(await f.store.findRunById(task.orgId, retry.created.runId)).toMatchObject({ trigger: 'retry', scheduledFor: 60 });
 
     const stranger = await f.tenant();
     await expectError(f.store.retryRun(stranger.orgId, created.runId, 100), RunNotFoundError, 'run not found');

@@ -12,7 +12,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import type { ID, IdGenerator } from '../id.js';
-import { MANUAL_QUEUE_CAPACITY, TERMINAL_STATES, type CreateNextRunResult, type ManualRequest, type Run, type SkippedOccurrence } from '../types.js';
+import { MANUAL_QUEUE_CAPACITY, TERMINAL_STATES, type CreateNextRunResult, type ManualRequest, type Run, type RunTrigger, type SkippedOccurrence } from '../types.js';
 import { toManualRequest, toRun, toSkipped, type TaskRecord } from './mapping.js';
 import { nextDue, nextRequestedTick, planNatural, type SchedulingState, type Skip } from './scheduling.js';
 import { lockTaskRecord, saveMeta, schedulingState } from './tasks.js';
@@ -21,7 +21,7 @@ import { listLimit } from './validation.js';
 
 interface NewRun {
   id: ID;
-  trigger: 'scheduled' | 'manual';
+  trigger: RunTrigger;
   scheduledFor: number;
   runAt: number;
   requestedAt: number | null;
@@ -87,8 +87,8 @@ function naturalRun(ids: IdGenerator, state: SchedulingState, tick: number): New
 
 /**
  * The next run of the queue's head entry; the entry goes once its last run is created. Its cursor moves
- * when a run is created, not when it finishes, so one call never creates the same tick twice. A queued
- * retry cannot be told from a force-run (the queue has no trigger column): both create `manual` runs.
+ * when a run is created, not when it finishes, so one call never creates the same tick twice. The entry
+ * says the trigger: `retry` for a queued retryRun, else `manual`.
  */
 async function takeFromQueue(tx: Tx, ids: IdGenerator, record: TaskRecord, now: number): Promise<{ created: NewRun | null; hasQueue: boolean }> {
   const queue = [...record.manualRuns];
@@ -98,7 +98,7 @@ async function takeFromQueue(tx: Tx, ids: IdGenerator, record: TaskRecord, now: 
     if (next === null || next.last) await tx.manualRequest.delete({ where: { id: head.id } });
     else await tx.manualRequest.update({ where: { id: head.id }, data: { latestCompleted: BigInt(next.tick) } });
     if (next === null) continue; // a range left without ticks (the schedule changed): nothing to run
-    const created: NewRun = { id: head.runId ?? ids.next(), trigger: 'manual', scheduledFor: next.tick, runAt: now, requestedAt: Number(head.requestedAt) };
+    const created: NewRun = { id: head.runId ?? ids.next(), trigger: head.trigger, scheduledFor: next.tick, runAt: now, requestedAt: Number(head.requestedAt) };
     return { created, hasQueue: queue.length > 0 || !next.last };
   }
   return { created: null, hasQueue: false };
@@ -117,7 +117,15 @@ export async function finishRun(tx: Tx, taskId: ID, runId: ID): Promise<Run> {
 }
 
 /** Store.manuallyRunTimeRange (§4.6); start <= end is checked before. */
-export async function enqueueRange(tx: Tx, ids: IdGenerator, taskId: ID, start: number, end: number, requestedAt: number): Promise<ManualRequest> {
+export async function enqueueRange(
+  tx: Tx,
+  ids: IdGenerator,
+  taskId: ID,
+  start: number,
+  end: number,
+  requestedAt: number,
+  trigger: 'manual' | 'retry' = 'manual',
+): Promise<ManualRequest> {
   const record = await lockTaskRecord(tx, taskId);
   if (record.manualRuns.length >= MANUAL_QUEUE_CAPACITY) throw new ManualQueueFullError();
   if (record.manualRuns.some((r) => Number(r.start) === start && Number(r.end) === end)) throw new RequestStillQueuedError(start, end);
@@ -132,6 +140,7 @@ export async function enqueueRange(tx: Tx, ids: IdGenerator, taskId: ID, start: 
       requestedAt: BigInt(requestedAt),
       latestCompleted: BigInt(start - 1),
       runId: start === end ? ids.next() : null,
+      trigger,
     },
   });
   await tx.taskMeta.update({ where: { taskId }, data: { updatedAt: new Date() } });
@@ -145,7 +154,7 @@ export async function retryRun(tx: Tx, ids: IdGenerator, orgId: ID, runId: ID, r
   // A terminal state is final, so this check cannot go stale before commit.
   if (!TERMINAL_STATES.includes(run.status)) throw new RunNotFinishedError();
   const scheduledFor = Number(run.scheduledFor);
-  return enqueueRange(tx, ids, run.taskId, scheduledFor, scheduledFor, requestedAt);
+  return enqueueRange(tx, ids, run.taskId, scheduledFor, scheduledFor, requestedAt, 'retry');
 }
 
 export async function listSkipped(tx: Tx, taskId: ID, limit: number | undefined): Promise<SkippedOccurrence[]> {

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "ManualRequest" ADD COLUMN     "trigger" "RunTrigger" NOT NULL DEFAULT 'manual';
