@@ -1,7 +1,7 @@
+import { runScript, scriptEnvironment } from '../executors/script-process.js';
 import type { Logger } from '../server/logger.js';
-import { rfc3339 } from '../store/errors.js';
+import type { AttemptOutcome } from '../store/types.js';
 import { WorkerApiError, type ClaimedRunInfo, type WorkerClient, type WorkerOutcome } from './client.js';
-import { startScript, type ScriptExit, type ScriptProcess } from './script.js';
 
 export interface AttemptOptions {
   client: WorkerClient;
@@ -15,12 +15,11 @@ type Interruption = 'canceled' | 'timeout' | 'stopped' | 'lost';
 
 const FINISH_TRIES = 3;
 
-function outcomeOf(exit: ScriptExit, interruption: Interruption | null): [WorkerOutcome, string?] {
+function outcomeOf(result: AttemptOutcome, interruption: Interruption | null): [WorkerOutcome, string?] {
   if (interruption === 'canceled') return ['CANCELED'];
   if (interruption === 'timeout') return ['FAILED', 'timed out'];
   if (interruption === 'stopped') return ['FAILED', 'worker stopped'];
-  if (exit.code === 0) return ['SUCCESS'];
-  return ['FAILED', exit.signal ? `killed by ${exit.signal}` : `exit status ${exit.code}`];
+  return result.status === 'failed' ? ['FAILED', result.reason] : ['SUCCESS'];
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -28,7 +27,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** One claimed run: its script in a child process, log lines, heartbeats, the deadline, and the outcome. */
 export class Attempt {
   private interruption: Interruption | null = null;
-  private process: ScriptProcess | null = null;
+  private readonly abort = new AbortController();
   /** Log lines go out one after the other, so the run's log keeps the script's order. */
   private logs: Promise<void> = Promise.resolve();
   private readonly log: Logger;
@@ -42,26 +41,26 @@ export class Attempt {
 
   async execute(): Promise<void> {
     const { run, options } = this;
-    this.process = startScript({
-      command: options.command,
-      script: run.script,
-      env: { TASK_ID: run.taskId, RUN_ID: run.id, SCHEDULED_FOR: rfc3339(Date.parse(run.scheduledFor) / 1000), TRY: String(run.try) },
-      onLine: (line) => this.sendLog(line),
-    });
     const heartbeats = setInterval(() => void this.heartbeat(), (options.leaseSeconds * 1000) / 3);
     const deadline = run.deadline ? setTimeout(() => this.interrupt('timeout'), Date.parse(run.deadline) - Date.now()) : undefined;
-    const exit = await this.process.exited;
+    const result = await runScript({
+      command: options.command,
+      script: run.script,
+      env: scriptEnvironment({ taskId: run.taskId, runId: run.id, scheduledFor: new Date(run.scheduledFor), try: run.try }),
+      signal: this.abort.signal,
+      onLine: (line) => this.sendLog(line),
+    });
     clearInterval(heartbeats);
     clearTimeout(deadline);
     await this.logs;
     if (this.interruption === 'lost') return this.log.warn('lease lost; the run is no longer ours');
-    await this.finish(...outcomeOf(exit, this.interruption));
+    await this.finish(...outcomeOf(result, this.interruption));
   }
 
-  /** Kills the script; the first reason given is the one reported. */
+  /** Stops the script; the first reason given is the one reported. */
   interrupt(reason: Interruption): void {
     this.interruption ??= reason;
-    this.process?.kill();
+    this.abort.abort();
   }
 
   private sendLog(line: string): void {
