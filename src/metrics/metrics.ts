@@ -24,25 +24,23 @@ export class Metrics {
   private readonly retries = this.counter('tickwork_run_retries_total', 'Failed attempts scheduled again per the task\'s retry option.');
   private readonly reaped = this.counter('tickwork_leases_reaped_total', 'Attempts failed because their lease expired (worker lost).');
 
+  private readonly inProgress = this.gauge('tickwork_runs_in_progress', 'Runs in state started (an attempt is executing), database-wide.');
+  private readonly skipped = this.gauge('tickwork_skipped_occurrences_total', 'Schedule ticks that catch-up skipped and recorded, database-wide.');
+
   /** To pass to SchedulerStore.observe. */
   readonly hooks: SchedulerHooks = { onTransition: (transition) => this.observe(transition) };
 
   constructor(
-    prisma: PrismaClient,
+    private readonly prisma: PrismaClient,
     private readonly log: Logger,
   ) {
     collectDefaultMetrics({ register: this.registry });
     for (const status of TERMINAL_STATES) this.finished.labels(status).inc(0);
-    this.databaseGauge('tickwork_runs_in_progress', 'Runs in state started (an attempt is executing), database-wide.', () =>
-      prisma.run.count({ where: { status: 'started' } }),
-    );
-    this.databaseGauge('tickwork_skipped_occurrences_total', 'Schedule ticks that catch-up skipped and recorded, database-wide.', () =>
-      prisma.skippedOccurrence.count(),
-    );
   }
 
-  /** The exposition text. */
-  text(): Promise<string> {
+  /** The exposition text, with the database gauges read now. */
+  async text(): Promise<string> {
+    await this.readDatabase();
     return this.registry.metrics();
   }
 
@@ -71,20 +69,20 @@ export class Metrics {
     return new Counter({ name, help, registers: [this.registry] });
   }
 
-  private databaseGauge(name: string, help: string, read: () => Promise<number>): void {
-    const log = this.log;
-    new Gauge({
-      name,
-      help,
-      registers: [this.registry],
-      async collect() {
-        try {
-          this.set(await read());
-        } catch (err) {
-          log.warn({ err, metric: name }, 'metrics: could not read the database');
-        }
-      },
-    });
+  private gauge(name: string, help: string): Gauge {
+    return new Gauge({ name, help, registers: [this.registry] });
+  }
+
+  /** One statement for both gauges; on failure they keep their last values. */
+  private async readDatabase(): Promise<void> {
+    try {
+      const [row] = await this.prisma.$queryRaw<{ started: bigint; skipped: bigint }[]>`
+        SELECT (SELECT count(*) FROM "Run" WHERE status = 'started') AS started, (SELECT count(*) FROM "SkippedOccurrence") AS skipped`;
+      this.inProgress.set(Number(row!.started));
+      this.skipped.set(Number(row!.skipped));
+    } catch (err) {
+      this.log.warn({ err }, 'metrics: could not read the database');
+    }
   }
 }
 

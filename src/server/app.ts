@@ -5,6 +5,8 @@ import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import { createYoga, useReadinessCheck } from 'graphql-yoga';
 import type { Database } from '../db/database.js';
 import { readMigrations } from '../db/migrate.js';
+import { withMetricsEndpoint } from '../metrics/http.js';
+import { Metrics } from '../metrics/metrics.js';
 import { createScheduler, type Scheduler, type SchedulingSettings } from '../scheduler/index.js';
 import { schema } from '../schema/index.js';
 import type { ServerInfo } from '../schema/context.js';
@@ -61,6 +63,8 @@ export async function buildApp({ db, log, redisUrl, scheduling, scheduler: withS
   const server: ServerInfo = { version: VERSION, startedAt: new Date(), embeddedDatabase: db.embedded };
   const services = await createServices(db, { log, redisUrl, scheduling });
   const scheduler = withScheduler ? createScheduler(services.scheduling, log) : null;
+  const metrics = new Metrics(db.prisma, log);
+  services.scheduling.store.observe(metrics.hooks);
   const yoga = createYoga<InitialContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -79,7 +83,7 @@ export async function buildApp({ db, log, redisUrl, scheduling, scheduler: withS
       useReadinessCheck({ endpoint: '/readyz', check: () => migrationsApplied(db, expected) }),
     ],
   });
-  const httpServer = createServer(yoga);
+  const httpServer = createServer(withMetricsEndpoint(metrics, log, yoga));
   const websocket = attachWebSocket(httpServer, yoga, services.accounts);
 
   return {
