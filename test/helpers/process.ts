@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -46,4 +46,13 @@ export function runCli(args: string[], env: Record<string, string | undefined>):
       });
     },
   };
+}
+
+/**
+ * Whether any process of the group still runs. Zombies are dead: a child that outlived its shell by a
+ * moment is reparented to PID 1, which in some containers never reaps it.
+ */
+export function groupAlive(pgid: number): boolean {
+  const rows = execFileSync('ps', ['-eo', 'pgid=,stat=']).toString().trim().split('\n');
+  return rows.map((row) => row.trim().split(/\s+/)).some(([group, stat]) => Number(group) === pgid && !stat!.startsWith('Z'));
 }

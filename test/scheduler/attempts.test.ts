@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { shellExecutor, type Executor } from '../../src/executors/index.js';
 import { formatId, type ID, type RunWithLog, type Task } from '../../src/store/index.js';
+import { groupAlive } from '../helpers/process.js';
 import { useScheduler } from '../helpers/scheduler.js';
 
 /** Fails until its third try. */
@@ -30,15 +31,6 @@ async function runOnceIn(runId: ID, statuses: string[], timeout = 10_000): Promi
 }
 
 const messages = (run: RunWithLog) => run.log.map((line) => line.message);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('attempts', () => {
   it('scenario 3: retry 3 and two failures: one run, try 3, success, three Started and two Failed lines', async () => {
@@ -81,7 +73,7 @@ describe('attempts', () => {
       { timeout: 10_000, interval: 20 },
     );
     const pid = Number(messages(run).find((m) => m.startsWith('pid '))!.slice(4));
-    expect(alive(-pid)).toBe(true); // the process group: sh and its sleep
+    expect(groupAlive(pid)).toBe(true); // sh and its sleep
 
     const res = await f.server.graphql(
       'mutation ($id: ID!) { cancelRun(runId: $id) { __typename ... on CancelRunSuccess { data { status } } } }',
@@ -90,7 +82,7 @@ describe('attempts', () => {
     );
     const asked = Date.now();
     expect(res.body.data.cancelRun).toEqual({ __typename: 'CancelRunSuccess', data: { status: 'STARTED' } });
-    await vi.waitFor(() => expect(alive(-pid)).toBe(false), { timeout: 1_000, interval: 10 });
+    await vi.waitFor(() => expect(groupAlive(pid)).toBe(false), { timeout: 1_000, interval: 10 });
     expect(Date.now() - asked).toBeLessThan(1_000);
     const canceled = await runOnceIn(runId, ['canceled'], 2_000);
     expect(messages(canceled).slice(-2)).toEqual(['Cancel requested', 'Canceled']);
