@@ -14,15 +14,29 @@ export type EventData =
   | { kind: 'state'; orgId: ID; taskId: ID; runId: ID; status: RunStatus; when: Date }
   | { kind: 'log'; orgId: ID; taskId: ID; runId: ID; logSeq: number; message: string; when: Date };
 
-/** Transactions that hold EVENT_ORDER_LOCK already (it is held until commit). */
-const holdingOrderLock = new WeakSet<Tx>();
+/** What each open transaction will insert; the events handed out get their seq when it is inserted. */
+const pending = new WeakMap<Tx, { data: EventData; event: RunEvent }[]>();
 
-export async function insertEvent(tx: Tx, data: EventData): Promise<RunEvent> {
-  if (!holdingOrderLock.has(tx)) {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`;
-    holdingOrderLock.add(tx);
-  }
-  return toEvent(await tx.runEvent.create({ data }));
+/**
+ * The event as it will be stored. The row goes in at the end of the transaction (flushEvents), so the
+ * order lock, which serialises every writer, is held for the inserts and the commit only: taken at the
+ * first event, it was held through the rest of each transaction, and that capped runs/s at any concurrency.
+ */
+export function insertEvent(tx: Tx, data: EventData): RunEvent {
+  const event = { ...data, seq: 0n } as RunEvent;
+  pending.set(tx, [...(pending.get(tx) ?? []), { data, event }]);
+  return event;
+}
+
+/** Inserts the transaction's events under EVENT_ORDER_LOCK (held until commit): call it last. */
+export async function flushEvents(tx: Tx): Promise<void> {
+  const events = pending.get(tx) ?? [];
+  if (events.length === 0) return;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`;
+  const rows = await tx.runEvent.createManyAndReturn({ data: events.map((e) => e.data) });
+  // Rows take their seq in VALUES order: ascending seq is insertion order.
+  rows.sort((a, b) => (a.seq < b.seq ? -1 : 1));
+  rows.forEach((row, i) => Object.assign(events[i]!.event, toEvent(row)));
 }
 
 export interface ListEventsRequest {

@@ -54,7 +54,7 @@ export async function changeState(
   }
   const times = status === 'started' ? { startedAt: when } : TERMINAL_STATES.includes(status) ? { finishedAt: when } : {};
   const updated = toRun(await tx.run.update({ where: { id: run.id }, data: { status, ...times, ...columns } }));
-  const event = await insertEvent(tx, { kind: 'state', orgId: run.orgId, taskId: run.taskId, runId: run.id, status, when });
+  const event = insertEvent(tx, { kind: 'state', orgId: run.orgId, taskId: run.taskId, runId: run.id, status, when });
   return { value: updated, events: [event], transitions: [{ run: updated, from: run.status, when }] };
 }
 
@@ -80,7 +80,7 @@ export async function appendLog(tx: Tx, run: RunRow, when: Date, message: string
   const last = await tx.runLog.findFirst({ where: { runId: run.id }, orderBy: { seq: 'desc' }, select: { seq: true } });
   const line = { runId: run.id, taskId: run.taskId, orgId: run.orgId, seq: (last?.seq ?? 0) + 1, time: when, message: logLine(message) };
   const row = await tx.runLog.create({ data: line });
-  const event = await insertEvent(tx, { kind: 'log', orgId: run.orgId, taskId: run.taskId, runId: run.id, logSeq: line.seq, message: line.message, when });
+  const event = insertEvent(tx, { kind: 'log', orgId: run.orgId, taskId: run.taskId, runId: run.id, logSeq: line.seq, message: line.message, when });
   return { value: toLog(row), events: [event] };
 }
 

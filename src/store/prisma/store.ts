@@ -34,7 +34,7 @@ import type {
 } from '../types.js';
 import { cancelRun, claimRuns, completeAttempt, heartbeat, reapable, reapRun } from './attempts.js';
 import { nextWake, scheduleDue } from './due.js';
-import { listEvents, type ListEventsRequest } from './events.js';
+import { flushEvents, listEvents, type ListEventsRequest } from './events.js';
 import { toMeta, toTask, toTaskWithMeta } from './mapping.js';
 import { addRunLog, findRunById, listLogs, listRuns, updateRunState, type Recorded } from './run-log.js';
 import { createNextRun, enqueueRange, finishRun, listSkipped, retryRun } from './runs.js';
@@ -70,7 +70,13 @@ export class PrismaStore implements Store, LogWriter, LogReader, SchedulerStore 
   }
 
   private write<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
-    return this.track(() => transact(this.prisma, work));
+    return this.track(() =>
+      transact(this.prisma, async (tx) => {
+        const value = await work(tx);
+        await flushEvents(tx);
+        return value;
+      }),
+    );
   }
 
   private read<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
