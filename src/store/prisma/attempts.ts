@@ -1,4 +1,4 @@
-import { Prisma, type Run as RunRow, type Task as TaskRow } from '../../generated/prisma/client.js';
+import { Prisma, type Run as RunRow } from '../../generated/prisma/client.js';
 import { formatDuration } from '../../options/index.js';
 import { RunNotFoundError } from '../errors.js';
 import type { ID } from '../id.js';
@@ -34,14 +34,9 @@ class Outbox {
   }
 }
 
-type RunWithTask = RunRow & { task: TaskRow };
+type LockedRun = RunRow & { retry: number; now: Date };
 
 const later = (when: Date, ms: number) => new Date(when.getTime() + ms);
-
-async function dbNow(tx: Tx): Promise<Date> {
-  const [row] = await tx.$queryRaw<{ now: Date }[]>`SELECT now() AS now`;
-  return row!.now;
-}
 
 /** min(2^(try-1) s, 5 min), ±20%. */
 export function retryBackoffMs(attempt: number, random = Math.random): number {
@@ -84,12 +79,15 @@ export async function heartbeat(tx: Tx, runId: ID, holder: string, leaseMs: numb
   return row;
 }
 
-/** The run and its task, both locked for change (task first); null when the run is gone. */
-async function lockRunWithTask(tx: Tx, runId: ID, orgId?: ID): Promise<RunWithTask | null> {
-  const found = await tx.run.findFirst({ where: { id: runId, orgId }, select: { taskId: true } });
-  if (found === null || !(await lockTask(tx, found.taskId, 'UPDATE'))) return null;
-  await tx.$queryRaw`SELECT id FROM "Run" WHERE id = ${runId} FOR UPDATE`;
-  return tx.run.findUnique({ where: { id: runId }, include: { task: true } });
+/** The run, its task's `retry` and the database clock; run and task locked for change (task first). Null when gone. */
+async function lockLockedRun(tx: Tx, runId: ID, orgId?: ID): Promise<LockedRun | null> {
+  const org = orgId === undefined ? Prisma.empty : Prisma.sql`AND "orgId" = ${orgId}`;
+  const tasks = await tx.$queryRaw<unknown[]>`
+    SELECT id FROM "Task" WHERE id = (SELECT "taskId" FROM "Run" WHERE id = ${runId} ${org}) FOR UPDATE`;
+  if (tasks.length === 0) return null;
+  const [run] = await tx.$queryRaw<LockedRun[]>`
+    SELECT r.*, t.retry, now() AS now FROM "Run" r JOIN "Task" t ON t.id = r."taskId" WHERE r.id = ${runId} FOR UPDATE OF r`;
+  return run ?? null;
 }
 
 /**
@@ -97,11 +95,11 @@ async function lockRunWithTask(tx: Tx, runId: ID, orgId?: ID): Promise<RunWithTa
  * scheduled after a backoff; a terminal state finishes the run (FinishRun) in the same transaction.
  * Once a cancel was requested, a failure is a cancel: the user asked for it to stop, not to run again.
  */
-async function endAttempt(tx: Tx, run: RunWithTask, now: Date, outcome: AttemptOutcome, out: Outbox): Promise<Run> {
+async function endAttempt(tx: Tx, run: LockedRun, now: Date, outcome: AttemptOutcome, out: Outbox): Promise<Run> {
   const ended = { leaseHolder: null, leaseExpiresAt: null };
   if (outcome.status === 'failed' && run.cancelRequestedAt === null) {
     out.add(await appendLog(tx, run, now, `Failed: ${outcome.reason}`));
-    if (run.try < run.task.retry) return retryLater(tx, run, now, outcome.reason, out);
+    if (run.try < run.retry) return retryLater(tx, run, now, outcome.reason, out);
     out.add(await changeState(tx, run, now, 'failed', { ...ended, error: outcome.reason }));
   } else if (outcome.status === 'success') {
     out.add(await appendLog(tx, run, now, 'Completed successfully'));
@@ -113,7 +111,7 @@ async function endAttempt(tx: Tx, run: RunWithTask, now: Date, outcome: AttemptO
   return finishRun(tx, run.taskId, run.id);
 }
 
-async function retryLater(tx: Tx, run: RunWithTask, now: Date, reason: string, out: Outbox): Promise<Run> {
+async function retryLater(tx: Tx, run: LockedRun, now: Date, reason: string, out: Outbox): Promise<Run> {
   const delay = retryBackoffMs(run.try);
   out.add(await appendLog(tx, run, now, `retrying in ${formatDuration(BigInt(delay) * 1_000_000n)}`));
   const columns = { leaseHolder: null, leaseExpiresAt: null, error: reason, try: run.try + 1, availableAt: later(now, delay) };
@@ -122,10 +120,10 @@ async function retryLater(tx: Tx, run: RunWithTask, now: Date, reason: string, o
 
 /** SchedulerStore.completeAttempt. */
 export async function completeAttempt(tx: Tx, runId: ID, holder: string | null, outcome: AttemptOutcome): Promise<Recorded<Run>> {
-  const run = await lockRunWithTask(tx, runId);
+  const run = await lockLockedRun(tx, runId);
   if (run?.status !== 'started' || (holder !== null && run.leaseHolder !== holder)) throw new RunNotFoundError();
   const out = new Outbox();
-  return out.recorded(await endAttempt(tx, run, await dbNow(tx), outcome, out));
+  return out.recorded(await endAttempt(tx, run, run.now, outcome, out));
 }
 
 /** Started runs whose lease expired or whose cancel grace ran out (not locked: reapRun checks again). */
@@ -141,9 +139,9 @@ export async function reapable(tx: Tx, limit: number, cancelGraceMs: number): Pr
 /** Ends one reapable attempt; null when another process got there first (or the holder renewed in time). */
 export async function reapRun(tx: Tx, runId: ID, cancelGraceMs: number): Promise<Recorded<Run | null>> {
   const out = new Outbox();
-  const run = await lockRunWithTask(tx, runId);
+  const run = await lockLockedRun(tx, runId);
   if (run?.status !== 'started') return out.recorded(null);
-  const now = await dbNow(tx);
+  const { now } = run;
   if (run.cancelRequestedAt !== null && later(run.cancelRequestedAt, cancelGraceMs) < now) {
     return out.recorded(await endAttempt(tx, run, now, { status: 'canceled' }, out));
   }
@@ -156,10 +154,10 @@ export async function reapRun(tx: Tx, runId: ID, cancelGraceMs: number): Promise
  * (its executor sees it at once in this process, or on its next heartbeat) and logged once.
  */
 export async function cancelRun(tx: Tx, orgId: ID, runId: ID): Promise<Recorded<Run>> {
-  const run = await lockRunWithTask(tx, runId, orgId);
+  const run = await lockLockedRun(tx, runId, orgId);
   if (run === null || TERMINAL_STATES.includes(run.status)) throw new RunNotFoundError();
   const out = new Outbox();
-  const now = await dbNow(tx);
+  const { now } = run;
   if (run.status === 'scheduled') {
     out.add(await appendLog(tx, run, now, 'Canceled'));
     out.add(await changeState(tx, run, now, 'canceled'));
