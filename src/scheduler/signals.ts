@@ -11,8 +11,11 @@ export type ScheduleSignal = { kind: 'wake' } | { kind: 'cancel'; runId: ID };
 export type ScheduleListener = (signal: ScheduleSignal) => void;
 
 const CHANNEL = { name: 'tickwork_schedule', applicationName: 'tickwork-listen-schedule' };
-/** Wakes relayed to other processes: at most one per this many ms (the first at once, the last not lost). */
-const RELAY_WAKE_MS = 20;
+/**
+ * Wakes relayed to other processes: at most one per this many ms (the first at once, the last not lost).
+ * Under load every run end is a wake; each relayed one costs every other scheduler a pass.
+ */
+const RELAY_WAKE_MS = 50;
 
 interface WireSignal {
   origin: string;
