@@ -16,12 +16,12 @@ const SCENARIOS = {
     { tasks: 10_000, every: 10, seconds: 30 },
   ],
   smoke: [
-    { tasks: 20, every: 1, seconds: 3 },
-    { tasks: 40, every: 2, seconds: 4 },
+    { tasks: 20, every: 1, seconds: 2 },
+    { tasks: 40, every: 2, seconds: 2 },
   ],
 };
 /** After the window, how long runs due in it may still take to start before they count as not started. */
-const GRACE_SECONDS = { full: 20, smoke: 3 };
+const GRACE_SECONDS = { full: 10, smoke: 1 };
 const TARGET_P99_MS = 100;
 
 interface Outcome extends Scenario {
