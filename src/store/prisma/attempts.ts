@@ -7,7 +7,6 @@ import { executorMatches } from './due.js';
 import { toRun, toTask } from './mapping.js';
 import { appendLog, ATTEMPT_MOVES, changeState, type Recorded } from './run-log.js';
 import { finishRun } from './runs.js';
-import { lockTask } from './tasks.js';
 import type { Tx } from './transaction.js';
 
 // Attempts (scheduler.md §2–4): claim, heartbeat, end, reap, cancel. Each transition writes its log line,
