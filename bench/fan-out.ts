@@ -12,6 +12,13 @@ const SUBSCRIPTION = 'subscription { runStateChanged { seq status when run { id 
 const RUNS_PER_TASK = 100; // a task's maximum concurrency: runs stay in progress until their last change
 const TARGET_P99_MS = 50;
 
+/** What `npm run bench -- --only fan-out --profile` (node --cpu-prof on the server process) showed. */
+const PROFILE_NOTES = [
+  'Found and fixed (commit "runStateChanged: one database read of the run per event…"): the `run` field of every delivered event was read from the database once per subscriber, 1,000 reads per change; the pool (8) timed out and subscribers got errors. The read is now shared by all subscribers of an event.',
+  'Profile of the server process at 1,000 subscribers after that fix: garbage collection 30 %, socket `writev` 15 % (one WebSocket frame per subscriber per event), per-subscriber GraphQL execution of the event (@graphql-tools/executor 12 %, Pothos selection mapping 5 %, Prisma query building 3 %), graphql-ws message stringify 3 %, Repeater queues 3 %; idle 4 %. The process is saturated: the LogWriter in the same event loop fell to about 10 changes/s. The subscriber processes compete for the same 2 cores.',
+  'Not fixed (next step): execute each event once per (document, variables, viewer) and send the same serialised payload to every matching subscriber, instead of one execution and one stringify per subscriber; that changes how Yoga and graphql-ws run subscriptions, so it is left for the API owner.',
+];
+
 const sizes = (ctx: BenchContext) => (ctx.smoke ? { subscribers: 20, rate: 50, seconds: 2 } : { subscribers: 1_000, rate: 100, seconds: 30 });
 
 /** Runs in `scheduled`, each good for two changes (started, success). */
@@ -139,7 +146,7 @@ async function run(ctx: BenchContext): Promise<SectionReport> {
       { goal: '0 events lost', actual: whole(lost), met: lost === 0 },
     ],
     metrics: { p50Ms: latency.p50, p99Ms: latency.p99, maxMs: latency.max, lost, clientErrors: errors, achievedRate: m.achievedRate, rssPerSubscriberKiB: perSubscriberKiB },
-    notes: firstError ? [`First client error: \`${firstError}\``] : [],
+    notes: [...PROFILE_NOTES, ...(firstError ? [`First client error: \`${firstError}\``] : [])],
   };
 }
 

@@ -94,7 +94,9 @@ async function run(ctx: BenchContext): Promise<SectionReport> {
     ],
     targets: [{ goal: `GraphQL overhead ≤ ${TARGET_OVERHEAD}× the bare server`, actual: `${fixed(overhead, 2)}×`, met: overhead <= TARGET_OVERHEAD }],
     metrics: { tickworkRps: tickwork.rps, tickworkP99Ms: tickwork.p99, bareRps: bare.rps, bareP99Ms: bare.p99, overhead },
-    notes: [],
+    notes: [
+      'Profile (`--cpu-prof`): 3 SQL queries per request (token lookup, tasks, task metas batched: no N+1). Server CPU: Prisma client query building and result mapping 16 %, socket writes 12 %, garbage collection 10 %, GraphQL execution and Pothos selection mapping ~9 %, yoga itself ~3 %. The token is looked up in the database on every request (no cache, so a revoked token stops at once).',
+    ],
   };
 }
 
