@@ -16,6 +16,14 @@ export interface Database {
 /** Spare sockets beyond the pool: the migrator and readiness probes open their own connections. */
 const ADMIN_CONNECTIONS = 4;
 
+/**
+ * The embedded database gets one pooled connection: pglite-socket runs each protocol message on its own,
+ * so the statements of concurrent connections interleave (`unnamed prepared statement does not exist`,
+ * `SET TRANSACTION ISOLATION LEVEL must be called before any query`). PGlite runs one statement at a time
+ * anyway; with one connection they queue in the pool instead.
+ */
+export const EMBEDDED_POOL_SIZE = 1;
+
 async function checkReachable(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 });
   try {
@@ -31,17 +39,18 @@ async function checkReachable(url: string): Promise<void> {
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir' | 'poolSize'>): Promise<Database> {
   let embedded: EmbeddedPostgres | null = null;
   let unlock = async () => {};
+  const poolSize = config.databaseUrl ? config.poolSize : EMBEDDED_POOL_SIZE;
   if (config.databaseUrl) {
     await checkReachable(config.databaseUrl);
   } else {
     unlock = await lockDataDir(config.dataDir);
     embedded = await startEmbeddedPostgres({
       dataDir: config.dataDir,
-      maxConnections: config.poolSize + ADMIN_CONNECTIONS,
+      maxConnections: poolSize + ADMIN_CONNECTIONS,
     });
   }
   const url = config.databaseUrl ?? embedded!.url;
-  const prisma = createPrismaClient(url, config.poolSize);
+  const prisma = createPrismaClient(url, poolSize);
   return {
     url,
     prisma,

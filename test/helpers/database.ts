@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { inject } from 'vitest';
-import type { Database } from '../../src/db/database.js';
+import { EMBEDDED_POOL_SIZE, type Database } from '../../src/db/database.js';
 import { startEmbeddedPostgres } from '../../src/db/embedded.js';
 import { createPrismaClient } from '../../src/db/prisma.js';
 import { withDatabaseName } from './urls.js';
@@ -42,7 +42,7 @@ function onTestBackend(migrated: boolean): Promise<{ url: string; drop(): Promis
 /** A migrated database of this test file's own: a PGlite copy, or a Postgres clone of the template. */
 export async function createTestDatabase(): Promise<Database> {
   const { url, drop } = await onTestBackend(true);
-  const prisma = createPrismaClient(url, POOL_SIZE);
+  const prisma = createPrismaClient(url, process.env.TEST_DATABASE_URL ? POOL_SIZE : EMBEDDED_POOL_SIZE);
   return {
     url,
     prisma,
