@@ -3,6 +3,7 @@ import { RunNotFoundError, ValidationError } from '../store/errors.js';
 import { formatId, parseId, type ID } from '../store/id.js';
 import type { AttemptOutcome, ClaimedRun } from '../store/types.js';
 import { builder } from './builder.js';
+import { goDurationMs } from './durations.js';
 import type { Context } from './context.js';
 import { TASK_MUTATION_ERRORS } from './errors.js';
 import { LogRef } from './log.js';
@@ -28,6 +29,11 @@ const ClaimedRunRef = builder.objectRef<ClaimedRun>('ClaimedRun').implement({
     scheduledFor: t.field({ type: 'DateTime', description: 'The script\'s `now`.', resolve: (c) => new Date(c.run.scheduledFor * 1000) }),
     try: t.int({ description: 'Attempt number, from 1.', resolve: (c) => c.run.try }),
     deadline: t.field({ type: 'DateTime', nullable: true, description: 'When the attempt times out (task `timeout`).', resolve: (c) => c.deadline }),
+    timeout: t.string({
+      nullable: true,
+      description: 'The task\'s per-attempt time limit (Go duration text), for the `timed out after …` reason.',
+      resolve: (c) => (c.task.timeoutMs === null ? null : goDurationMs(c.task.timeoutMs)),
+    }),
     leaseExpiresAt: t.field({ type: 'DateTime', description: 'Heartbeat before then, or the reaper fails the attempt.', resolve: (c) => c.leaseExpiresAt }),
   }),
 });

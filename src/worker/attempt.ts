@@ -15,9 +15,9 @@ type Interruption = 'canceled' | 'timeout' | 'stopped' | 'lost';
 
 const FINISH_TRIES = 3;
 
-function outcomeOf(result: AttemptOutcome, interruption: Interruption | null): [WorkerOutcome, string?] {
+function outcomeOf(run: ClaimedRunInfo, result: AttemptOutcome, interruption: Interruption | null): [WorkerOutcome, string?] {
   if (interruption === 'canceled') return ['CANCELED'];
-  if (interruption === 'timeout') return ['FAILED', 'timed out'];
+  if (interruption === 'timeout') return ['FAILED', `timed out after ${run.timeout}`];
   if (interruption === 'stopped') return ['FAILED', 'worker stopped'];
   return result.status === 'failed' ? ['FAILED', result.reason] : ['SUCCESS'];
 }
@@ -54,7 +54,7 @@ export class Attempt {
     clearTimeout(deadline);
     await this.logs;
     if (this.interruption === 'lost') return this.log.warn('lease lost; the run is no longer ours');
-    await this.finish(...outcomeOf(result, this.interruption));
+    await this.finish(...outcomeOf(run, result, this.interruption));
   }
 
   /** Stops the script; the first reason given is the one reported. */

@@ -6,6 +6,8 @@ export interface ClaimedRunInfo {
   scheduledFor: string;
   try: number;
   deadline: string | null;
+  /** Go duration text of the task's timeout. */
+  timeout: string | null;
   leaseExpiresAt: string;
 }
 
@@ -30,7 +32,7 @@ export class WorkerApiError extends Error {
 const CLAIM = `mutation ($queue: String, $max: Int, $leaseSeconds: Int, $workerId: String) {
   claimRuns(queue: $queue, max: $max, leaseSeconds: $leaseSeconds, workerId: $workerId) {
     __typename ... on Error { message }
-    ... on ClaimRunsSuccess { data { id taskId script scheduledFor try deadline leaseExpiresAt } } } }`;
+    ... on ClaimRunsSuccess { data { id taskId script scheduledFor try deadline timeout leaseExpiresAt } } } }`;
 const HEARTBEAT = `mutation ($runId: ID!, $leaseSeconds: Int, $workerId: String) {
   heartbeat(runId: $runId, leaseSeconds: $leaseSeconds, workerId: $workerId) {
     __typename ... on Error { message } ... on HeartbeatSuccess { data { leaseExpiresAt cancelRequested } } } }`;

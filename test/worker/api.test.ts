@@ -34,7 +34,7 @@ describe('worker mutations (scenario 7)', () => {
     const runId = await forceRun(env.server, tenant, taskId, '2026-01-02T03:04:05Z');
 
     const claimed = await claimOne(worker, queue);
-    expect(claimed).toMatchObject({ id: runId, taskId, scheduledFor: '2026-01-02T03:04:05.000Z', try: 1, deadline: null });
+    expect(claimed).toMatchObject({ id: runId, taskId, scheduledFor: '2026-01-02T03:04:05.000Z', try: 1, deadline: null, timeout: null });
     expect(claimed.script).toContain('echo from the script');
     expect(Date.parse(claimed.leaseExpiresAt)).toBeGreaterThan(Date.now() + 20_000);
     expect((await readRun(env.server, tenant, runId)).status).toBe('STARTED');

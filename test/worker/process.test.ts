@@ -83,7 +83,7 @@ describe('tickwork worker', () => {
     const asked = Date.now();
     const runId = await runScript('sleep 20', ', timeout: 1s');
     const run = await runReaches(env.server, tenant, runId, ['SUCCESS', 'FAILED']);
-    expect(run).toMatchObject({ status: 'FAILED', error: 'timed out' });
+    expect(run).toMatchObject({ status: 'FAILED', error: 'timed out after 1s' });
     expect(Date.now() - asked).toBeLessThan(6_000);
   });
 
