@@ -25,7 +25,8 @@ describe('run states', () => {
     const late = await f.store.updateRunState(base, at(300), 'started');
     expect(late).toMatchObject({ status: 'success', startedAt: at(100), finishedAt: at(200) });
     expect(await f.store.findRunById(task.orgId, base.runId)).toMatchObject({ status: 'success', startedAt: at(100), finishedAt: at(200) });
-    expect(eventsOf(base.runId).map((e) => e.kind === 'state' && e.status)).toEqual(['started', 'success']);
+    // The run's creation is an event too, so subscribers see runs from the moment they exist.
+    expect(eventsOf(base.runId).map((e) => e.kind === 'state' && e.status)).toEqual(['scheduled', 'started', 'success']);
   });
 
   it('scenario 25: only legal moves', async () => {
@@ -118,10 +119,10 @@ describe('run events', () => {
     await f.store.addRunLog(base, at(2), 'hello');
     await f.store.updateRunState(base, at(3), 'success');
     const live = eventsOf(base.runId);
-    expect(live.map((e) => e.kind)).toEqual(['state', 'log', 'state']);
-    expect(live[1]).toMatchObject({ kind: 'log', orgId: task.orgId, taskId: task.id, logSeq: 1, message: 'hello', when: at(2) });
+    expect(live.map((e) => (e.kind === 'state' ? e.status : e.kind))).toEqual(['scheduled', 'started', 'log', 'success']);
+    expect(live[2]).toMatchObject({ kind: 'log', orgId: task.orgId, taskId: task.id, logSeq: 1, message: 'hello', when: at(2) });
     expect(live.map((e) => e.seq)).toEqual([...live.map((e) => e.seq)].sort((a, b) => (a < b ? -1 : 1)));
-    expect(new Set(live.map((e) => e.seq)).size).toBe(3);
+    expect(new Set(live.map((e) => e.seq)).size).toBe(4);
 
     expect(await f.store.listEvents({ orgId: task.orgId, after: 0n })).toEqual(live);
     expect(await f.store.listEvents({ orgId: task.orgId, after: live[0]!.seq })).toEqual(live.slice(1));
@@ -143,6 +144,7 @@ describe('run events', () => {
 
   it('a transaction that fails to commit publishes nothing and leaves nothing', async () => {
     const { task, base } = await taskWithRun();
+    const creation = await f.store.listEvents({ orgId: task.orgId, after: 0n, runId: base.runId });
     const failing = new Proxy(f.db.prisma, {
       get(target, key, receiver) {
         if (key !== '$transaction') return Reflect.get(target, key, receiver);
@@ -160,7 +162,7 @@ describe('run events', () => {
     await expectError(store.updateRunState(base, at(1), 'started'), Error, 'commit failed');
     await expectError(store.addRunLog(base, at(1), 'line'), Error, 'commit failed');
     expect(received).toEqual([]);
-    expect(await f.store.listEvents({ orgId: task.orgId, after: 0n, runId: base.runId })).toEqual([]);
+    expect(await f.store.listEvents({ orgId: task.orgId, after: 0n, runId: base.runId })).toEqual(creation);
     expect(await f.store.findRunById(task.orgId, base.runId)).toMatchObject({ status: 'scheduled', log: [] });
   });
 

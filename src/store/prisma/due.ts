@@ -2,7 +2,8 @@ import { Prisma } from '../../generated/prisma/client.js';
 import { MaxConcurrencyError, RunNotYetDueError } from '../errors.js';
 import type { ID, IdGenerator } from '../id.js';
 import type { ExecutorFilter, RunCreation } from '../types.js';
-import { createNextRun } from './runs.js';
+import type { Recorded } from './run-log.js';
+import { createNextRun, type CreatedRun } from './runs.js';
 import type { Tx } from './transaction.js';
 
 // What is due, by the database clock: the scheduler's half of SchedulerStore.
@@ -17,7 +18,7 @@ export function executorMatches(filter: ExecutorFilter): Prisma.Sql {
 }
 
 /** SchedulerStore.scheduleDue: due tasks below their concurrency, locked (others skipped), drained run by run. */
-export async function scheduleDue(tx: Tx, ids: IdGenerator, limit: number): Promise<RunCreation[]> {
+export async function scheduleDue(tx: Tx, ids: IdGenerator, limit: number): Promise<Recorded<RunCreation[]>> {
   const due = await tx.$queryRaw<{ id: ID; now: bigint }[]>`
     SELECT t.id, ${DB_UNIX_NOW} AS now
     FROM "Task" t JOIN "TaskMeta" m ON m."taskId" = t.id
@@ -27,19 +28,19 @@ export async function scheduleDue(tx: Tx, ids: IdGenerator, limit: number): Prom
     ORDER BY m."nextDue"
     LIMIT ${limit}
     FOR UPDATE OF t SKIP LOCKED`;
-  const created: RunCreation[] = [];
-  for (const { id, now } of due) created.push(...(await drain(tx, ids, id, Number(now))));
-  return created;
+  const runs: CreatedRun[] = [];
+  for (const { id, now } of due) runs.push(...(await drain(tx, ids, id, Number(now))));
+  return { value: runs.map((run) => run.created), events: runs.map((run) => run.event) };
 }
 
 /** CreateNextRun until nothing more is due or the task is at its concurrency (catch-up `all` drains here). */
-async function drain(tx: Tx, ids: IdGenerator, taskId: ID, now: number): Promise<RunCreation[]> {
-  const created: RunCreation[] = [];
+async function drain(tx: Tx, ids: IdGenerator, taskId: ID, now: number): Promise<CreatedRun[]> {
+  const created: CreatedRun[] = [];
   for (;;) {
     try {
       const result = await createNextRun(tx, ids, taskId, now);
       if (result instanceof RunNotYetDueError) return created;
-      created.push(result.created);
+      created.push(result);
       if (result.nextDue > now && !result.hasQueue) return created;
     } catch (error) {
       if (error instanceof MaxConcurrencyError) return created;

@@ -12,7 +12,8 @@ import {
   ValidationError,
 } from '../errors.js';
 import type { ID, IdGenerator } from '../id.js';
-import { MANUAL_QUEUE_CAPACITY, TERMINAL_STATES, type CreateNextRunResult, type ManualRequest, type Run, type RunTrigger, type SkippedOccurrence } from '../types.js';
+import { MANUAL_QUEUE_CAPACITY, TERMINAL_STATES, type CreateNextRunResult, type ManualRequest, type Run, type RunEvent, type RunTrigger, type SkippedOccurrence } from '../types.js';
+import { insertEvent } from './events.js';
 import { toManualRequest, toRun, toSkipped, type TaskRecord } from './mapping.js';
 import { nextDue, nextRequestedTick, planNatural, type SchedulingState, type Skip } from './scheduling.js';
 import { lockTaskRecord, saveMeta, schedulingState } from './tasks.js';
@@ -27,7 +28,8 @@ interface NewRun {
   requestedAt: number | null;
 }
 
-async function insertRun(tx: Tx, record: TaskRecord, run: NewRun): Promise<void> {
+/** Creates the run and its `scheduled` event, so subscribers see a run from the moment it exists. */
+async function insertRun(tx: Tx, record: TaskRecord, run: NewRun): Promise<RunEvent> {
   await tx.run.create({
     data: {
       id: run.id,
@@ -40,6 +42,7 @@ async function insertRun(tx: Tx, record: TaskRecord, run: NewRun): Promise<void>
       availableAt: new Date(run.runAt * 1000),
     },
   });
+  return insertEvent(tx, { kind: 'state', orgId: record.orgId, taskId: record.id, runId: run.id, status: 'scheduled', when: new Date() });
 }
 
 async function recordSkips(tx: Tx, taskId: ID, skips: Skip[]): Promise<void> {
@@ -52,7 +55,10 @@ async function recordSkips(tx: Tx, taskId: ID, skips: Skip[]): Promise<void> {
  * Store.createNextRun (§4.3, §4.4). A RunNotYetDueError is returned rather than thrown, because ticks
  * skipped by catch-up on the way must still be committed.
  */
-export async function createNextRun(tx: Tx, ids: IdGenerator, taskId: ID, now: number): Promise<CreateNextRunResult | RunNotYetDueError> {
+/** A created run with the event to publish after commit. */
+export type CreatedRun = CreateNextRunResult & { event: RunEvent };
+
+export async function createNextRun(tx: Tx, ids: IdGenerator, taskId: ID, now: number): Promise<CreatedRun | RunNotYetDueError> {
   const record = await lockTaskRecord(tx, taskId);
   if (record.status !== 'active') throw new TaskInactiveError();
   if (record.runs.length >= record.meta!.maxConcurrency) throw new MaxConcurrencyError();
@@ -67,15 +73,16 @@ export async function createNextRun(tx: Tx, ids: IdGenerator, taskId: ID, now: n
   // Natural runs win over the queue.
   const queued = natural === null ? await takeFromQueue(tx, ids, record, now) : null;
   const created = natural ?? queued?.created ?? null;
-  if (created !== null) await insertRun(tx, record, created);
+  const event = created === null ? null : await insertRun(tx, record, created);
   if (plan !== null || created !== null) await saveMeta(tx, taskId, state);
   const due = nextDue(state)!;
-  if (created === null) return new RunNotYetDueError(due);
+  if (created === null || event === null) return new RunNotYetDueError(due);
   const hasQueue = queued?.hasQueue ?? record.manualRuns.length > 0;
   return {
     created: { taskId, runId: created.id, now: created.scheduledFor, requestedAt: created.requestedAt },
     nextDue: due,
     hasQueue,
+    event,
   };
 }
 

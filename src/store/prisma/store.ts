@@ -163,7 +163,9 @@ export class PrismaStore implements Store, LogWriter, LogReader, SchedulerStore 
     unixSeconds('now', now);
     const outcome = await this.write((tx) => createNextRun(tx, this.ids, taskId, now));
     if (outcome instanceof Error) throw outcome;
-    return outcome;
+    const { event, ...result } = outcome;
+    this.publisher.publish([event]);
+    return result;
   }
 
   async finishRun(taskId: ID, runId: ID): Promise<Run> {
@@ -214,7 +216,7 @@ export class PrismaStore implements Store, LogWriter, LogReader, SchedulerStore 
   }
 
   async scheduleDue(limit: number): Promise<RunCreation[]> {
-    const created = await this.write((tx) => scheduleDue(tx, this.ids, limit));
+    const created = await this.record((tx) => scheduleDue(tx, this.ids, limit));
     if (created.length > 0) this.tell((hooks) => hooks.onScheduleChange?.());
     return created;
   }
