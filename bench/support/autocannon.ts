@@ -43,7 +43,8 @@ const quote = (arg: string): string => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'$
 export async function loadTest(options: LoadOptions): Promise<LoadResult> {
   const argv = args(options);
   const { stdout } = await promisify(execFile)(BIN, argv, { maxBuffer: 16 * 2 ** 20 });
-  const json = JSON.parse(stdout) as AutocannonJson;
+  // With a warm-up it prints the warm-up's result first: the measured one is the last line.
+  const json = JSON.parse(stdout.trim().split('\n').pop()!) as AutocannonJson;
   return {
     rps: json.requests.average,
     p50: json.latency.p50,
