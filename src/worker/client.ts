@@ -18,7 +18,7 @@ export interface LeaseInfo {
 
 export type WorkerOutcome = 'SUCCESS' | 'FAILED' | 'CANCELED';
 
-/** A typed error member of a worker mutation's result (`NotFoundError`: the run is no longer ours). */
+/** A refusal: a typed error member of a worker mutation's result (`NotFoundError`: the run is no longer ours), or a bad token. */
 export class WorkerApiError extends Error {
   override name = 'WorkerApiError';
   constructor(
@@ -78,6 +78,7 @@ export class WorkerClient {
       body: JSON.stringify({ query, variables: { ...variables, workerId: this.workerId } }),
     });
     const body = (await res.json().catch(() => ({}))) as { data?: Record<string, Payload>; errors?: { message: string }[] };
+    if (res.status === 401) throw new WorkerApiError('Unauthenticated', body.errors?.[0]?.message ?? 'no valid token');
     const payload = body.data?.[field];
     if (!payload) throw new Error(`${field}: HTTP ${res.status}: ${body.errors?.map((e) => e.message).join('; ') ?? 'no data'}`);
     if (payload.__typename.endsWith('Success')) return payload.data;

@@ -3,7 +3,7 @@ import os from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError, logLevel } from '../config/config.js';
 import { createLogger } from '../server/logger.js';
-import { WorkerClient } from './client.js';
+import { WorkerApiError, WorkerClient } from './client.js';
 import { Worker } from './worker.js';
 
 interface WorkerFlags {
@@ -51,7 +51,9 @@ async function runWorker(flags: WorkerFlags): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
   log.info({ url: flags.url, concurrency: flags.concurrency }, 'worker started');
-  await worker.run();
+  await worker.run().catch((err: unknown) => {
+    throw err instanceof WorkerApiError ? new ConfigError(`worker: ${err.message}`) : err;
+  });
   log.info('worker stopped');
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from '../server/logger.js';
 import { Attempt } from './attempt.js';
-import type { WorkerClient } from './client.js';
+import { WorkerApiError, type WorkerClient } from './client.js';
 
 export interface WorkerOptions {
   client: WorkerClient;
@@ -12,9 +12,10 @@ export interface WorkerOptions {
   /** After stop(), how long running attempts may go on before they are killed and reported failed. */
   graceMs: number;
   log: Logger;
-  /** Polling interval while idle: doubles from min to max, back to min once a run is claimed. */
-  idleMs?: { min: number; max: number };
 }
+
+/** Polling interval while idle: doubles from the first to the second, back to the first once a run is claimed. */
+const IDLE_MS = { min: 200, max: 5_000 };
 
 /**
  * Polls `claimRuns` for up to `concurrency` runs at a time and executes each with the given interpreter.
@@ -27,19 +28,26 @@ export class Worker {
 
   constructor(private readonly options: WorkerOptions) {}
 
+  /** Rejects with the WorkerApiError of a refused claim (token, permission, queue name) once held runs are done. */
   async run(): Promise<void> {
-    const { min, max } = this.options.idleMs ?? { min: 200, max: 5_000 };
-    let idle = min;
+    try {
+      await this.poll();
+    } finally {
+      await this.drain();
+    }
+  }
+
+  private async poll(): Promise<void> {
+    let idle = IDLE_MS.min;
     while (!this.stopping) {
       const free = this.options.concurrency - this.running.size;
       const claimed = free > 0 ? await this.claim(free) : 0;
-      if (claimed > 0) idle = min;
+      if (claimed > 0) idle = IDLE_MS.min;
       else {
         await this.pause(free > 0 ? idle : null);
-        if (free > 0) idle = Math.min(idle * 2, max);
+        if (free > 0) idle = Math.min(idle * 2, IDLE_MS.max);
       }
     }
-    await this.drain();
   }
 
   stop(): void {
@@ -54,6 +62,7 @@ export class Worker {
       for (const run of runs) this.start(new Attempt(run, this.options));
       return runs.length;
     } catch (err) {
+      if (err instanceof WorkerApiError) throw err; // asking again gets the same answer
       log.warn({ err }, 'claimRuns failed; trying again');
       return 0;
     }

@@ -87,6 +87,15 @@ describe('tickwork worker', () => {
     expect(Date.now() - asked).toBeLessThan(6_000);
   });
 
+  it('exits 1 with one line when its token is refused', async () => {
+    const readOnly = runCli(['worker', '--url', `${env.server.origin}/graphql`, '--token', await tenant.tokenWith(['read:tasks'])], {});
+    expect(await readOnly.exited).toBe(1);
+    expect(readOnly.stderr()).toMatch(/^tickwork: worker: ForbiddenError: forbidden: .+\n$/);
+    const unknown = runCli(['worker', '--url', `${env.server.origin}/graphql`, '--token', 'tw_nope'], {});
+    expect(await unknown.exited).toBe(1);
+    expect(unknown.stderr()).toBe('tickwork: worker: Unauthenticated: invalid token\n');
+  });
+
   it('on SIGTERM, reports what it holds once the grace period is over and exits 0', async () => {
     const own = uniqueQueue();
     const stopping = startWorker(own, '--grace', '1');
