@@ -77,7 +77,8 @@ function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean
   return raw === 'on';
 }
 
-const EXECUTOR_NAME = /^[A-Za-z0-9_.:@-]{1,100}$/;
+/** Executor names (`shell`, `worker:<queue>`…); worker IDs follow the same rule. */
+export const EXECUTOR_NAME = /^[A-Za-z0-9_.:@-]{1,100}$/;
 
 function localExecutors(env: NodeJS.ProcessEnv, fallback: string[]): string[] {
   const raw = env.TICKWORK_EXECUTORS;

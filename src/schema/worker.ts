@@ -1,3 +1,4 @@
+import { EXECUTOR_NAME } from '../config/config.js';
 import { scriptBody } from '../options/index.js';
 import { RunNotFoundError, ValidationError } from '../store/errors.js';
 import { formatId, parseId, type ID } from '../store/id.js';
@@ -9,13 +10,13 @@ import { TASK_MUTATION_ERRORS } from './errors.js';
 import { LogRef } from './log.js';
 import { RunRef } from './run.js';
 import { orgScope } from './tenancy.js';
+import { fromUnix } from './time.js';
 
 // External workers (scheduler.md §5): they claim runs of their queue with a lease, heartbeat, send log
 // lines and report the outcome. The lease holder is the token (plus an optional workerId), so one
 // worker can never renew, log to or finish a run that another holds.
 
 const WORKER_ERRORS = TASK_MUTATION_ERRORS;
-const NAME = /^[A-Za-z0-9_.:@-]{1,100}$/;
 const MAX_CLAIM = 100;
 const MAX_LEASE_SECONDS = 3_600;
 
@@ -26,7 +27,7 @@ const ClaimedRunRef = builder.objectRef<ClaimedRun>('ClaimedRun').implement({
     taskId: t.field({ type: 'ID', description: 'The task the run belongs to.', resolve: (c) => formatId(c.task.id) }),
     executor: t.exposeString('executor', { description: '`worker` or `worker:<queue>`.' }),
     script: t.string({ description: 'What to execute: the task\'s script without its `option task` statement.', resolve: (c) => scriptBody(c.task.script) }),
-    scheduledFor: t.field({ type: 'DateTime', description: 'The script\'s `now`.', resolve: (c) => new Date(c.run.scheduledFor * 1000) }),
+    scheduledFor: t.field({ type: 'DateTime', description: 'The script\'s `now`.', resolve: (c) => fromUnix(c.run.scheduledFor) }),
     try: t.int({ description: 'Attempt number, from 1.', resolve: (c) => c.run.try }),
     deadline: t.field({ type: 'DateTime', nullable: true, description: 'When the attempt times out (task `timeout`).', resolve: (c) => c.deadline }),
     timeout: t.string({
@@ -56,7 +57,7 @@ const RunOutcomeEnum = builder.enumType('RunOutcome', {
 });
 
 function checkedName(what: string, value: string): string {
-  if (!NAME.test(value)) throw new ValidationError(`invalid ${what}: 1 to 100 of A-Z a-z 0-9 _ . : @ -`);
+  if (!EXECUTOR_NAME.test(value)) throw new ValidationError(`invalid ${what}: 1 to 100 of A-Z a-z 0-9 _ . : @ -`);
   return value;
 }
 
@@ -77,8 +78,8 @@ function leaseMs(ctx: Context, leaseSeconds: number | null | undefined): number 
 
 /** Queue `q` holds the runs of tasks whose executor is `worker:q`; plain `worker` is queue `default`. */
 function queueExecutors(queue: string): string[] {
-  const name = checkedName('queue', queue);
-  return name === 'default' ? ['worker', 'worker:default'] : [`worker:${name}`];
+  const executor = checkedName('queue', `worker:${queue}`);
+  return queue === 'default' ? ['worker', executor] : [executor];
 }
 
 function outcome(status: 'success' | 'failed' | 'canceled', error: string | null | undefined): AttemptOutcome {
