@@ -71,7 +71,7 @@ builder.mutationFields((t) => ({
       'Cancels a run: a scheduled one at once; a started one is told to stop (its process is killed, a worker sees it on ' +
       'its next heartbeat) and is marked CANCELED when it stops, or after the grace period anyway. A finished run is not found.',
     authScopes: { permission: 'write:tasks' },
-    errors: { types: [ForbiddenError, NotFoundError] },
+    errors: { types: [ForbiddenError, NotFoundError], dataField: { description: 'The run: CANCELED, or still STARTED until its executor stops.' } },
     args: { runId: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {
       const run = await visibleRun(ctx, args.runId);
