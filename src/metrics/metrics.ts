@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { PrismaClient } from '../db/prisma.js';
 import type { Logger } from '../server/logger.js';
+import { LEASE_EXPIRED } from '../store/prisma/attempts.js';
 import { TERMINAL_STATES, type RunTransition, type SchedulerHooks } from '../store/types.js';
 
 // Counters and histograms count the transitions this process commits (SchedulerHooks.onTransition), so
@@ -8,8 +9,6 @@ import { TERMINAL_STATES, type RunTransition, type SchedulerHooks } from '../sto
 // reports the same database-wide value.
 
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
-/** The reason scheduler.md §3 gives an attempt whose lease ran out. */
-const LEASE_EXPIRED = 'lease expired';
 
 export class Metrics {
   readonly registry = new Registry();
@@ -58,7 +57,7 @@ export class Metrics {
     if (from !== 'started') return; // a scheduled run canceled: no attempt ended
     if (run.status === 'scheduled') this.retries.inc();
     else if (run.startedAt) this.runDuration.observe(seconds(run.startedAt.getTime(), when));
-    if ((run.status === 'failed' || run.status === 'scheduled') && run.error?.startsWith(LEASE_EXPIRED)) this.reaped.inc();
+    if ((run.status === 'failed' || run.status === 'scheduled') && run.error === LEASE_EXPIRED) this.reaped.inc();
   }
 
   private histogram(name: string, help: string): Histogram {
