@@ -1,5 +1,5 @@
 import { Prisma } from '../../generated/prisma/client.js';
-import { MaxConcurrencyError, RunNotYetDueError } from '../errors.js';
+import { RunNotYetDueError } from '../errors.js';
 import type { ID, IdGenerator } from '../id.js';
 import type { ExecutorFilter, RunCreation } from '../types.js';
 import type { Recorded } from './run-log.js';
@@ -19,34 +19,32 @@ export function executorMatches(filter: ExecutorFilter): Prisma.Sql {
 
 /** SchedulerStore.scheduleDue: due tasks below their concurrency, locked (others skipped), drained run by run. */
 export async function scheduleDue(tx: Tx, ids: IdGenerator, limit: number): Promise<Recorded<RunCreation[]>> {
-  const due = await tx.$queryRaw<{ id: ID; now: bigint }[]>`
-    SELECT t.id, ${DB_UNIX_NOW} AS now
+  // `room` is exact: runs are only added or finished under the task's lock, which this statement takes.
+  const due = await tx.$queryRaw<{ id: ID; now: bigint; room: number }[]>`
+    SELECT t.id, ${DB_UNIX_NOW} AS now, m."maxConcurrency" - c.running AS room
     FROM "Task" t JOIN "TaskMeta" m ON m."taskId" = t.id
+    CROSS JOIN LATERAL (SELECT count(*)::int AS running FROM "Run" r WHERE r."taskId" = t.id AND r."inProgress") c
     WHERE t.status = 'active'
       AND (m."nextDue" <= ${DB_UNIX_NOW} OR EXISTS (SELECT 1 FROM "ManualRequest" q WHERE q."taskId" = t.id))
-      AND ${BELOW_CONCURRENCY}
+      AND c.running < m."maxConcurrency"
     ORDER BY m."nextDue"
     LIMIT ${limit}
     FOR UPDATE OF t SKIP LOCKED`;
   const runs: CreatedRun[] = [];
-  for (const { id, now } of due) runs.push(...(await drain(tx, ids, id, Number(now))));
+  for (const { id, now, room } of due) runs.push(...(await drain(tx, ids, id, Number(now), room)));
   return { value: runs.map((run) => run.created), events: runs.map((run) => run.event) };
 }
 
-/** CreateNextRun until nothing more is due or the task is at its concurrency (catch-up `all` drains here). */
-async function drain(tx: Tx, ids: IdGenerator, taskId: ID, now: number): Promise<CreatedRun[]> {
+/** CreateNextRun until nothing more is due or the task has no room left (catch-up `all` drains here). */
+async function drain(tx: Tx, ids: IdGenerator, taskId: ID, now: number, room: number): Promise<CreatedRun[]> {
   const created: CreatedRun[] = [];
-  for (;;) {
-    try {
-      const result = await createNextRun(tx, ids, taskId, now);
-      if (result instanceof RunNotYetDueError) return created;
-      created.push(result);
-      if (result.nextDue > now && !result.hasQueue) return created;
-    } catch (error) {
-      if (error instanceof MaxConcurrencyError) return created;
-      throw error;
-    }
+  for (let left = room; left > 0; left--) {
+    const result = await createNextRun(tx, ids, taskId, now);
+    if (result instanceof RunNotYetDueError) break;
+    created.push(result);
+    if (result.nextDue > now && !result.hasQueue) break;
   }
+  return created;
 }
 
 interface WakeRow {
