@@ -97,8 +97,9 @@ export class Scheduler {
     const asked = Date.now();
     const { now, at } = await store.nextWake(dispatcher?.filter ?? NO_CLAIMS);
     if (at === null) return MAX_SLEEP_MS;
-    // `now` was read about halfway through the query; 1 ms more, so that the due second has begun.
-    const delay = at.getTime() - now.getTime() - (Date.now() - asked) / 2 + 1;
+    // `now` is the transaction's start, at most the time since asking ago: waking early only costs a pass.
+    // 1 ms more, so that the due second has begun.
+    const delay = at.getTime() - now.getTime() - (Date.now() - asked) + 1;
     if (delay > 0) return Math.min(delay, MAX_SLEEP_MS);
     return progress > 0 ? 0 : LOCKED_RETRY_MS;
   }
