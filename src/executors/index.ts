@@ -1,4 +1,4 @@
 export type { ExecutionRequest, Executor } from './executor.js';
-export { LocalDispatcher, type DispatcherOptions } from './dispatcher.js';
+export { LocalDispatcher } from './dispatcher.js';
 export { LOCAL_EXECUTORS, noopExecutor } from './local.js';
 export { shellExecutor } from './shell.js';

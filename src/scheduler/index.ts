@@ -7,8 +7,8 @@ import type { LogWriter, SchedulerStore } from '../store/types.js';
 import { Scheduler } from './scheduler.js';
 import type { ScheduleSignals } from './signals.js';
 
-export { Scheduler, MAX_SLEEP_MS } from './scheduler.js';
-export { ScheduleSignals, type ScheduleSignal } from './signals.js';
+export { Scheduler } from './scheduler.js';
+export { ScheduleSignals } from './signals.js';
 
 /** How this process schedules and executes runs. */
 export interface SchedulingSettings {

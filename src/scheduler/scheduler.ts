@@ -16,7 +16,7 @@ export interface SchedulerOptions {
 /** Tasks locked per scheduleDue transaction; the scheduler goes on while batches come back full. */
 const SCHEDULE_BATCH = 20;
 /** A safety net: nothing should need it, since every change wakes the scheduler. */
-export const MAX_SLEEP_MS = 30_000;
+const MAX_SLEEP_MS = 30_000;
 /** When work is due that another process holds locked: look again soon rather than spin. */
 const LOCKED_RETRY_MS = 25;
 const REAP_BATCH = 100;
