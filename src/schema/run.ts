@@ -4,7 +4,8 @@ import { formatId, parseId } from '../store/id.js';
 import { builder } from './builder.js';
 import { RunStatusEnum, RunTriggerEnum } from './enums.js';
 import { orgScope, visibleRun } from './tenancy.js';
-import { fromUnix, scheduledForBetween } from './time.js';
+import { NEWEST_FIRST, runFilterArgs, runWhere } from './run-filter.js';
+import { fromUnix } from './time.js';
 
 export const RunRef = builder.prismaObject('Run', {
   description: 'One run of a task: a scheduled tick, or a manual (forced, backfill, retry) run.',
@@ -46,20 +47,13 @@ builder.queryFields((t) => ({
     authScopes: { permission: 'read:tasks' },
     args: {
       taskId: t.arg.id({ required: true }),
-      status: t.arg({ type: RunStatusEnum, required: false }),
-      afterTime: t.arg({ type: 'DateTime', required: false, description: 'Exclusive lower bound on scheduledFor.' }),
-      beforeTime: t.arg({ type: 'DateTime', required: false, description: 'Exclusive upper bound on scheduledFor.' }),
+      ...runFilterArgs,
     },
     resolve: (query, _root, args, ctx) =>
       ctx.prisma.run.findMany({
         ...query,
-        where: {
-          taskId: parseId(args.taskId),
-          ...orgScope(ctx),
-          ...(args.status ? { status: args.status } : {}),
-          scheduledFor: scheduledForBetween(args.afterTime, args.beforeTime),
-        },
-        orderBy: [{ scheduledFor: 'desc' }, { id: 'desc' }],
+        where: { taskId: parseId(args.taskId), ...orgScope(ctx), ...runWhere(args) },
+        orderBy: NEWEST_FIRST,
       }),
   }),
 }));

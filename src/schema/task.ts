@@ -1,10 +1,11 @@
 import { formatId, parseId } from '../store/id.js';
 import { builder } from './builder.js';
 import { goDuration, goDurationMs } from './durations.js';
-import { CatchupEnum, RunStatusEnum, TaskStatusEnum } from './enums.js';
+import { CatchupEnum, TaskStatusEnum } from './enums.js';
 import { TASK_MUTATION_ERRORS } from './errors.js';
 import { orgScope, visibleTask } from './tenancy.js';
-import { fromUnix, scheduledForBetween } from './time.js';
+import { NEWEST_FIRST, runFilterArgs, runWhere } from './run-filter.js';
+import { fromUnix } from './time.js';
 
 export const TaskRef = builder.prismaObject('Task', {
   description: 'A registered task: a script whose `option task = {…}` record says when and how it runs.',
@@ -50,18 +51,8 @@ export const TaskRef = builder.prismaObject('Task', {
     runs: t.relatedConnection('runs', {
       cursor: 'id',
       description: 'Runs, newest schedule time first.',
-      args: {
-        status: t.arg({ type: RunStatusEnum, required: false }),
-        afterTime: t.arg({ type: 'DateTime', required: false, description: 'Exclusive lower bound on scheduledFor.' }),
-        beforeTime: t.arg({ type: 'DateTime', required: false, description: 'Exclusive upper bound on scheduledFor.' }),
-      },
-      query: (args) => ({
-        where: {
-          ...(args.status ? { status: args.status } : {}),
-          scheduledFor: scheduledForBetween(args.afterTime, args.beforeTime),
-        },
-        orderBy: [{ scheduledFor: 'desc' }, { id: 'desc' }],
-      }),
+      args: runFilterArgs,
+      query: (args) => ({ where: runWhere(args), orderBy: NEWEST_FIRST }),
     }),
     logs: t.relatedConnection('logs', { cursor: 'id', description: 'Log lines of all its runs, oldest first.', query: { orderBy: { id: 'asc' } } }),
     skipped: t.relatedConnection('skipped', {

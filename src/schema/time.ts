@@ -13,11 +13,3 @@ export function toUnix(date: Date): number {
 export function nowUnix(): number {
   return Math.floor(Date.now() / 1000);
 }
-
-/** Prisma filter for exclusive bounds on a run's scheduledFor. */
-export function scheduledForBetween(afterTime?: Date | null, beforeTime?: Date | null) {
-  return {
-    ...(afterTime ? { gt: BigInt(Math.floor(afterTime.getTime() / 1000)) } : {}),
-    ...(beforeTime ? { lt: BigInt(Math.ceil(beforeTime.getTime() / 1000)) } : {}),
-  };
-}
