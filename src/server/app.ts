@@ -15,6 +15,7 @@ import { contextFactory, type InitialContext } from './context.js';
 import { usePresentedErrors } from './errors.js';
 import type { Logger } from './logger.js';
 import { createServices, type Services } from './services.js';
+import { useSharedSubscriptionExecution } from './shared-subscriptions.js';
 import { attachWebSocket, MAX_MESSAGE_BYTES } from './websocket.js';
 
 export interface AppOptions {
@@ -80,6 +81,7 @@ export async function buildApp({ db, log, redisUrl, scheduling, scheduler: withS
     plugins: [
       ...armor(),
       usePresentedErrors(),
+      useSharedSubscriptionExecution(),
       useReadinessCheck({ endpoint: '/readyz', check: () => migrationsApplied(db, expected) }),
     ],
   });

@@ -2,6 +2,7 @@ import type { Client } from 'graphql-ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { Database } from '../../src/db/database.js';
+import { schema } from '../../src/schema/index.js';
 import { formatId } from '../../src/store/id.js';
 import { createTestDatabase } from '../helpers/database.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -147,6 +148,58 @@ describe('tenancy', () => {
     const tenant = await seedTenant(server.app.services.accounts, ['execute:runs']);
     const result = await client(tenant.token).iterate({ query: STATES, variables: {} }).next();
     expect(result.value.errors?.[0]?.message).toMatch(/^forbidden/);
+  });
+});
+
+describe('shared execution', () => {
+  /** Counts calls of the runStateChanged field's resolver: one per execution of an event. */
+  function countExecutions(): { count: number; restore(): void } {
+    const field = schema.getSubscriptionType()!.getFields().runStateChanged!;
+    const original = field.resolve!;
+    const counter = { count: 0, restore: () => void (field.resolve = original) };
+    field.resolve = (...args) => {
+      counter.count++;
+      return original(...args);
+    };
+    return counter;
+  }
+
+  it('executes an event once for many identical subscribers of an org, each still getting it, and no other org\'s', async () => {
+    const [a, b] = await Promise.all([seedTenant(server.app.services.accounts), seedTenant(server.app.services.accounts)]);
+    const baseA = await taskWithRun(store(), a);
+    const baseB = await taskWithRun(store(), b);
+    const ofA = [];
+    const ofB = [];
+    for (let i = 0; i < 5; i++) ofA.push(await subscribe(a, STATES, {}));
+    for (let i = 0; i < 5; i++) ofB.push(await subscribe(b, STATES, {}));
+    const ofTaskA = await subscribe(a, STATES, { taskId: formatId(baseA.taskId) }); // other variables: a group of its own
+    const executions = countExecutions();
+    try {
+      await setState(store(), baseA, 'started');
+      await setState(store(), baseB, 'started');
+      const expected = (base: typeof baseA) => ({ status: 'STARTED', run: { id: formatId(base.runId), status: 'STARTED', taskId: formatId(base.taskId) } });
+      for (const sub of [...ofA, ofTaskA]) expect((await sub.next()).data!.runStateChanged).toMatchObject(expected(baseA));
+      for (const sub of ofB) expect((await sub.next()).data!.runStateChanged).toMatchObject(expected(baseB));
+      // A's event for its two groups, B's for its one: 3 executions for 11 deliveries.
+      expect(executions.count).toBe(3);
+    } finally {
+      executions.restore();
+    }
+    await Promise.all([...ofA, ...ofB].map((sub) => expect(sub.next(200)).rejects.toThrow('no event within 200 ms')));
+  });
+
+  it('still executes replayed events per subscriber, with no gap or duplicate at the switch to live', async () => {
+    const tenant = await seedTenant(server.app.services.accounts);
+    const base = await taskWithRun(store(), tenant);
+    await setState(store(), base, 'started');
+    const live = await subscribe(tenant, STATES, {});
+    const replaying = await subscribe(tenant, STATES, { after: '0' });
+    await setState(store(), base, 'success');
+    expect((await live.next()).data!.runStateChanged.status).toBe('SUCCESS');
+    const seen = [];
+    for (let i = 0; i < 3; i++) seen.push((await replaying.next()).data!.runStateChanged.status);
+    expect(seen).toEqual(['SCHEDULED', 'STARTED', 'SUCCESS']);
+    await expect(replaying.next(200)).rejects.toThrow('no event within 200 ms');
   });
 });
 
