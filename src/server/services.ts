@@ -1,3 +1,4 @@
+import { CachedAccountStore, forgetAuthorizationsOnDelete } from '../auth/token-cache.js';
 import type { Database } from '../db/database.js';
 import { fanOut, InProcessEventBus, openRelay } from '../events/index.js';
 import { DEFAULT_SCHEDULING, ScheduleSignals, type Scheduling, type SchedulingSettings } from '../scheduler/index.js';
@@ -36,7 +37,9 @@ export async function createServices(db: Database, { log, redisUrl = null, sched
   await relay?.start(bus, store);
   const signals = await ScheduleSignals.open(db, log);
   store.observe(signals);
-  const accounts = new PrismaAccountStore(db.prisma, await databaseIdGenerator(db.prisma));
+  // Tokens are remembered for a few seconds (see TOKEN_CACHE_TTL_MS); deletions through this store forget them at once.
+  const accounts = new CachedAccountStore(new PrismaAccountStore(db.prisma, await databaseIdGenerator(db.prisma)));
+  forgetAuthorizationsOnDelete(store, accounts);
   const close = async () => void (await Promise.all([relay?.close(), signals.close()]));
   return { db, store, accounts, bus, scheduling: { ...scheduling, store, signals }, close };
 }
