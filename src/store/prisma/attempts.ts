@@ -2,14 +2,14 @@ import { Prisma, type Run as RunRow } from '../../generated/prisma/client.js';
 import { formatDuration } from '../../options/index.js';
 import { RunNotFoundError } from '../errors.js';
 import type { ID } from '../id.js';
-import { TERMINAL_STATES, type AttemptOutcome, type ClaimedRun, type ClaimRunsRequest, type Run, type RunEvent, type RunTransition } from '../types.js';
-import { executorMatches } from './due.js';
-import { toRun, toTask } from './mapping.js';
-import { appendLog, ATTEMPT_MOVES, changeState, type Recorded } from './run-log.js';
+import { TERMINAL_STATES, type AttemptOutcome, type Run, type RunEvent, type RunTransition } from '../types.js';
+import { toRun } from './mapping.js';
+import { appendLog, ATTEMPT_LINES, ATTEMPT_MOVES, changeState, type Recorded } from './run-log.js';
 import { finishRun } from './runs.js';
 import type { Tx } from './transaction.js';
 
-// Attempts (scheduler.md §2–4): claim, heartbeat, end, reap, cancel. Each transition writes its log line,
+// Attempts (scheduler.md §2–4): heartbeat, end (with retries), reap, cancel; claim and the common ends
+// are single statements in attempt-statements.ts. Each transition writes its log line,
 // then the state, in one transaction. Locks are taken task first, then run, before any event is
 // inserted (events serialise on an advisory lock held until commit), so these never deadlock each other.
 
@@ -41,31 +41,6 @@ const later = (when: Date, ms: number) => new Date(when.getTime() + ms);
 export function retryBackoffMs(attempt: number, random = Math.random): number {
   const base = Math.min(1000 * 2 ** (attempt - 1), MAX_BACKOFF_MS);
   return Math.round(base * (1 - JITTER + 2 * JITTER * random()));
-}
-
-/** SchedulerStore.claimRuns: the due runs nobody else is claiming, started and leased in one transaction. */
-export async function claimRuns(tx: Tx, req: ClaimRunsRequest): Promise<Recorded<ClaimedRun[]>> {
-  const org = req.orgId === undefined ? Prisma.empty : Prisma.sql`AND r."orgId" = ${req.orgId}`;
-  const rows = await tx.$queryRaw<{ id: ID; now: Date }[]>`
-    SELECT r.id, now() AS now FROM "Run" r JOIN "Task" t ON t.id = r."taskId"
-    WHERE r.status = 'scheduled' AND r."availableAt" <= now() AND ${executorMatches(req)} ${org}
-    ORDER BY r."availableAt", r.id
-    LIMIT ${req.max}
-    FOR KEY SHARE OF t SKIP LOCKED FOR UPDATE OF r SKIP LOCKED`;
-  const out = new Outbox();
-  if (rows.length === 0) return out.recorded([]);
-  const now = rows[0]!.now;
-  const runs = await tx.run.findMany({ where: { id: { in: rows.map((r) => r.id) } }, include: { task: true }, orderBy: [{ availableAt: 'asc' }, { id: 'asc' }] });
-  const leaseExpiresAt = later(now, req.leaseMs);
-  const claimed: ClaimedRun[] = [];
-  for (const run of runs) {
-    out.add(await appendLog(tx, run, now, 'Started'));
-    const started = out.add(await changeState(tx, run, now, 'started', { leaseHolder: req.holder, leaseExpiresAt }));
-    const task = toTask(run.task);
-    const deadline = task.timeoutMs === null ? null : later(now, task.timeoutMs);
-    claimed.push({ run: started, task, executor: task.executor ?? req.defaultExecutor, holder: req.holder, leaseExpiresAt, deadline });
-  }
-  return out.recorded(claimed);
 }
 
 /** SchedulerStore.heartbeat: one statement, so it takes no lock but the run's. */
@@ -101,10 +76,10 @@ async function endAttempt(tx: Tx, run: LockedRun, now: Date, outcome: AttemptOut
     if (run.try < run.retry) return retryLater(tx, run, now, outcome.reason, out);
     out.add(await changeState(tx, run, now, 'failed', { ...ended, error: outcome.reason }));
   } else if (outcome.status === 'success') {
-    out.add(await appendLog(tx, run, now, 'Completed successfully'));
+    out.add(await appendLog(tx, run, now, ATTEMPT_LINES.success));
     out.add(await changeState(tx, run, now, 'success', { ...ended, error: null }));
   } else {
-    out.add(await appendLog(tx, run, now, 'Canceled'));
+    out.add(await appendLog(tx, run, now, ATTEMPT_LINES.canceled));
     out.add(await changeState(tx, run, now, 'canceled', ended));
   }
   return finishRun(tx, run.taskId, run.id);
@@ -158,7 +133,7 @@ export async function cancelRun(tx: Tx, orgId: ID, runId: ID): Promise<Recorded<
   const out = new Outbox();
   const { now } = run;
   if (run.status === 'scheduled') {
-    out.add(await appendLog(tx, run, now, 'Canceled'));
+    out.add(await appendLog(tx, run, now, ATTEMPT_LINES.canceled));
     out.add(await changeState(tx, run, now, 'canceled'));
     return out.recorded(await finishRun(tx, run.taskId, run.id));
   }

@@ -1,3 +1,4 @@
+import { Prisma } from '../../generated/prisma/client.js';
 import type { ID } from '../id.js';
 import type { RunEvent, RunStatus } from '../types.js';
 import { toEvent } from './mapping.js';
@@ -37,6 +38,20 @@ export async function flushEvents(tx: Tx): Promise<void> {
   // Rows take their seq in VALUES order: ascending seq is insertion order.
   rows.sort((a, b) => (a.seq < b.seq ? -1 : 1));
   rows.forEach((row, i) => Object.assign(events[i]!.event, toEvent(row)));
+}
+
+/**
+ * A CTE named `events` for a single-statement write: inserts the rows of `source` (kind, orgId, taskId,
+ * runId, status, logSeq, message, when, ord) under EVENT_ORDER_LOCK, in (runId, ord) order, and returns
+ * each row's seq, runId and kind. The lock is held from there to the statement's commit, microseconds.
+ */
+export function insertEventsCte(source: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`events AS (
+    INSERT INTO "RunEvent" (kind, "orgId", "taskId", "runId", status, "logSeq", message, "when")
+    SELECT e.kind, e."orgId", e."taskId", e."runId", e.status, e."logSeq", e.message, e."when"
+    FROM (${source}) e CROSS JOIN (SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})) ordered
+    ORDER BY e."runId", e.ord
+    RETURNING seq, "runId", kind)`;
 }
 
 export interface ListEventsRequest {

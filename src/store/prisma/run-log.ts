@@ -58,6 +58,9 @@ export async function changeState(
   return { value: updated, events: [event], transitions: [{ run: updated, from: run.status, when }] };
 }
 
+/** The lines an attempt's steps write. */
+export const ATTEMPT_LINES = { started: 'Started', success: 'Completed successfully', canceled: 'Canceled' } as const;
+
 export const MAX_LINE_BYTES = 65_536;
 export const TRUNCATED_MARK = ' [truncated]';
 

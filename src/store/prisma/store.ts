@@ -1,5 +1,5 @@
 import type { PrismaClient } from '../../db/prisma.js';
-import { OrgNotFoundError, StoreError, UserNotFoundError } from '../errors.js';
+import { OrgNotFoundError, RunNotFoundError, StoreError, UserNotFoundError } from '../errors.js';
 import type { ID, IdGenerator } from '../id.js';
 import type {
   AttemptOutcome,
@@ -32,14 +32,15 @@ import type {
   UpdateTaskRequest,
   UpdateTaskResult,
 } from '../types.js';
-import { cancelRun, claimRuns, completeAttempt, heartbeat, reapable, reapRun } from './attempts.js';
+import { claimRuns, endAttemptStatement } from './attempt-statements.js';
+import { cancelRun, completeAttempt, heartbeat, reapable, reapRun } from './attempts.js';
 import { nextWake, scheduleDue } from './due.js';
 import { flushEvents, listEvents, type ListEventsRequest } from './events.js';
 import { toMeta, toTask, toTaskWithMeta } from './mapping.js';
 import { addRunLog, findRunById, listLogs, listRuns, updateRunState, type Recorded } from './run-log.js';
 import { createNextRun, enqueueRange, finishRun, listSkipped, retryRun } from './runs.js';
 import { createTask, listTasks, loadTaskRecord, unixNow, updateTask } from './tasks.js';
-import { Slots, snapshot, transact, type Tx } from './transaction.js';
+import { retrying, Slots, snapshot, transact, type Tx } from './transaction.js';
 import { unixSeconds, validateCreate, validateRange, validateUpdate } from './validation.js';
 
 /**
@@ -83,9 +84,17 @@ export class PrismaStore implements Store, LogWriter, LogReader, SchedulerStore 
     return this.track(() => snapshot(this.prisma, work));
   }
 
+  /** One statement, which is its own transaction: no BEGIN and COMMIT round trips. */
+  private statement<T>(work: (prisma: PrismaClient) => Promise<T>): Promise<T> {
+    return this.track(() => retrying(() => work(this.prisma)));
+  }
+
   /** Publishes the events of the attempt that committed, after the commit, then tells the hooks. */
   private async record<T>(work: (tx: Tx) => Promise<Recorded<T>>): Promise<T> {
-    const { value, events, transitions = [] } = await this.write(work);
+    return this.published(await this.write(work));
+  }
+
+  private published<T>({ value, events, transitions = [] }: Recorded<T>): T {
     if (events.length > 0) this.publisher.publish(events);
     for (const transition of transitions) this.tell((hooks) => hooks.onTransition?.(transition));
     return value;
@@ -226,15 +235,19 @@ export class PrismaStore implements Store, LogWriter, LogReader, SchedulerStore 
   }
 
   async claimRuns(req: ClaimRunsRequest): Promise<ClaimedRun[]> {
-    return this.record((tx) => claimRuns(tx, req));
+    return this.published(await this.statement((prisma) => claimRuns(prisma, req)));
   }
 
   async heartbeat(runId: ID, holder: string, leaseMs: number): Promise<{ leaseExpiresAt: Date; cancelRequested: boolean }> {
     return this.write((tx) => heartbeat(tx, runId, holder, leaseMs));
   }
 
+  /** In one statement, but for a failure with tries left: its retry is planned in a transaction. */
   async completeAttempt(runId: ID, holder: string | null, outcome: AttemptOutcome): Promise<Run> {
-    return this.scheduling(this.record((tx) => completeAttempt(tx, runId, holder, outcome)));
+    const ended = await this.statement((prisma) => endAttemptStatement(prisma, runId, holder, outcome));
+    if (ended === 'not-found') throw new RunNotFoundError();
+    const run = ended === 'retry' ? this.record((tx) => completeAttempt(tx, runId, holder, outcome)) : Promise.resolve(this.published(ended.ended));
+    return this.scheduling(run);
   }
 
   async reap(limit: number, cancelGraceMs: number): Promise<Run[]> {

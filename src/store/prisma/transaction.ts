@@ -7,6 +7,7 @@ export type Tx = Prisma.TransactionClient;
 const MAX_ATTEMPTS = 8;
 const RETRYABLE_CODES = new Set(['40001', '40P01']); // serialization failure, deadlock
 export const NATURAL_RUN_INDEX = 'Run_natural_taskId_scheduledFor_key';
+const LOG_LINE_INDEX = 'RunLog_runId_seq_key';
 
 interface DriverCause {
   originalCode?: string;
@@ -21,30 +22,33 @@ function driverCause(error: unknown): DriverCause | undefined {
 }
 
 /**
- * Worth running again from the start: a serialization failure or deadlock, or a natural run that a
- * racing transaction inserted first (the re-run sees it and answers from the new state).
+ * Worth running again from the start: a serialization failure or deadlock, or a natural run or log line
+ * that a racing transaction inserted first (the re-run sees it and answers from the new state; a statement
+ * that waited for a run's lock numbers its line from a snapshot taken before the wait).
  */
 function isRetryable(error: unknown): boolean {
   if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2034') return true;
   const cause = driverCause(error);
   if (cause?.originalCode !== undefined && RETRYABLE_CODES.has(cause.originalCode)) return true;
-  return cause?.originalCode === '23505' && cause.constraint?.index === NATURAL_RUN_INDEX;
+  const index = cause?.constraint?.index;
+  return cause?.originalCode === '23505' && (index === NATURAL_RUN_INDEX || index === LOG_LINE_INDEX);
 }
 
-/** One interactive transaction, run again (a few times, with jittered backoff) when Postgres asks for it. */
-export async function transact<T>(
-  prisma: PrismaClient,
-  work: (tx: Tx) => Promise<T>,
-  isolationLevel?: Prisma.TransactionIsolationLevel,
-): Promise<T> {
+/** `work` again (a few times, with jittered backoff) while Postgres asks for it: serialization failure, deadlock. */
+export async function retrying<T>(work: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await prisma.$transaction(work, isolationLevel ? { isolationLevel } : undefined);
+      return await work();
     } catch (error) {
       if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
       await sleep(Math.random() * 5 * 2 ** attempt);
     }
   }
+}
+
+/** One interactive transaction, run again when Postgres asks for it. */
+export function transact<T>(prisma: PrismaClient, work: (tx: Tx) => Promise<T>, isolationLevel?: Prisma.TransactionIsolationLevel): Promise<T> {
+  return retrying(() => prisma.$transaction(work, isolationLevel ? { isolationLevel } : undefined));
 }
 
 /** A consistent snapshot for multi-query reads; read-only repeatable-read transactions never fail to serialize. */

@@ -1,0 +1,139 @@
+import { Prisma, type Run as RunRow, type Task as TaskRow } from '../../generated/prisma/client.js';
+import type { ID } from '../id.js';
+import type { AttemptOutcome, ClaimedRun, ClaimRunsRequest, Run, RunEvent, RunStatus } from '../types.js';
+import { executorMatches } from './due.js';
+import { insertEventsCte } from './events.js';
+import { toRun, toTask } from './mapping.js';
+import { ATTEMPT_LINES, logLine, type Recorded } from './run-log.js';
+
+// The two steps every run takes, claim and end of attempt, each as one statement: its own transaction,
+// one round trip, and the event-order lock held only from the event insert to the commit. They write
+// what attempts.ts writes (log line, state, FinishRun, events); a failure with tries left goes there.
+
+/** Something that runs one statement: the Prisma client or a transaction. */
+type Queryable = Pick<Prisma.TransactionClient, '$queryRaw'>;
+
+/** The database clock as stored (timestamptz(3) keeps milliseconds; truncate as a JavaScript Date would). */
+const NOW_MS = Prisma.sql`date_trunc('milliseconds', now())`;
+
+/**
+ * CTEs `line` (the next log line of each run in `changed`, numbered under the run's lock) and `events`
+ * (that line's event, then the run's new state).
+ */
+function lineAndEvents(message: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`line AS (
+      INSERT INTO "RunLog" ("runId", "taskId", "orgId", seq, time, message)
+      SELECT c.id, c."taskId", c."orgId", COALESCE((SELECT max(l.seq) FROM "RunLog" l WHERE l."runId" = c.id), 0) + 1, ${NOW_MS}, ${message}
+      FROM changed c
+      RETURNING "runId", seq, time, message
+    ), ${insertEventsCte(Prisma.sql`
+      SELECT 'log'::"RunEventKind" AS kind, c."orgId", c."taskId", c.id AS "runId", NULL::"RunStatus" AS status, l.seq AS "logSeq", l.message, l.time AS "when", 1 AS ord
+      FROM changed c JOIN line l ON l."runId" = c.id
+      UNION ALL
+      SELECT 'state', c."orgId", c."taskId", c.id, c.status, NULL, NULL, l.time, 2
+      FROM changed c JOIN line l ON l."runId" = c.id`)}`;
+}
+
+/** The columns that report a changed run's line and event seqs (for runs `c` beside CTEs line and events). */
+const STEP_COLUMNS = Prisma.sql`
+  (SELECT l.seq FROM line l WHERE l."runId" = c.id) AS "lineSeq",
+  (SELECT l.message FROM line l WHERE l."runId" = c.id) AS "lineMessage",
+  (SELECT e.seq FROM events e WHERE e."runId" = c.id AND e.kind = 'log') AS "logEventSeq",
+  (SELECT e.seq FROM events e WHERE e."runId" = c.id AND e.kind = 'state') AS "stateEventSeq"`;
+
+interface StepRow {
+  lineSeq: number;
+  lineMessage: string;
+  logEventSeq: bigint;
+  stateEventSeq: bigint;
+}
+
+/** The line's event and the state event of one step, as stored. */
+function stepEvents(run: Run, step: StepRow): RunEvent[] {
+  const common = { orgId: run.orgId, taskId: run.taskId, runId: run.id };
+  const when = run.status === 'started' ? run.startedAt! : run.finishedAt!;
+  return [
+    { kind: 'log', seq: step.logEventSeq, ...common, logSeq: step.lineSeq, message: step.lineMessage, when },
+    { kind: 'state', seq: step.stateEventSeq, ...common, status: run.status, when },
+  ];
+}
+
+const TASK_FIELDS = Object.values(Prisma.TaskScalarFieldEnum);
+/** The task's columns, as "task.<field>". */
+const TASK_COLUMNS = Prisma.join(TASK_FIELDS.map((field) => Prisma.raw(`t."${field}" AS "task.${field}"`)));
+
+function taskOf(row: Record<string, unknown>): TaskRow {
+  return Object.fromEntries(TASK_FIELDS.map((field) => [field, row[`task.${field}`]])) as TaskRow;
+}
+
+/** SchedulerStore.claimRuns: the due runs nobody else is claiming, started and leased, each with its `Started` line. */
+export async function claimRuns(db: Queryable, req: ClaimRunsRequest): Promise<Recorded<ClaimedRun[]>> {
+  const org = req.orgId === undefined ? Prisma.empty : Prisma.sql`AND r."orgId" = ${req.orgId}`;
+  const rows = await db.$queryRaw<(RunRow & StepRow & Record<string, unknown>)[]>`
+    WITH picked AS (
+      SELECT r.id FROM "Run" r JOIN "Task" t ON t.id = r."taskId"
+      WHERE r.status = 'scheduled' AND r."availableAt" <= now() AND ${executorMatches(req)} ${org}
+      ORDER BY r."availableAt", r.id
+      LIMIT ${req.max}
+      FOR KEY SHARE OF t SKIP LOCKED FOR UPDATE OF r SKIP LOCKED
+    ), changed AS (
+      UPDATE "Run" r SET status = 'started', "startedAt" = ${NOW_MS}, "leaseHolder" = ${req.holder},
+        "leaseExpiresAt" = ${NOW_MS} + ${req.leaseMs} * interval '1 millisecond'
+      FROM picked WHERE r.id = picked.id
+      RETURNING r.*
+    ), ${lineAndEvents(Prisma.sql`${ATTEMPT_LINES.started}`)}
+    SELECT c.*, ${STEP_COLUMNS}, ${TASK_COLUMNS}
+    FROM changed c JOIN "Task" t ON t.id = c."taskId"
+    ORDER BY c."availableAt", c.id`;
+  const claimed = rows.map((row): ClaimedRun => {
+    const run = toRun(row);
+    const task = toTask(taskOf(row));
+    const deadline = task.timeoutMs === null ? null : new Date(run.startedAt!.getTime() + task.timeoutMs);
+    return { run, task, executor: task.executor ?? req.defaultExecutor, holder: req.holder, leaseExpiresAt: row.leaseExpiresAt!, deadline };
+  });
+  return {
+    value: claimed,
+    events: rows.flatMap((row, i) => stepEvents(claimed[i]!.run, row)),
+    transitions: claimed.map(({ run }) => ({ run, from: 'scheduled' as RunStatus, when: run.startedAt! })),
+  };
+}
+
+/** What endAttempt answers: the ended run, a failure the slow path retries, or nothing (not this holder's started run). */
+export type EndedAttempt = { ended: Recorded<Run> } | 'retry' | 'not-found';
+
+/**
+ * The end of a started attempt that leaves it terminal: log line, state, FinishRun (the run leaves
+ * currentlyRunning; a natural run raises latestCompleted, which never moves nextDue, since the tick was
+ * already counted as scheduled) and events. Task locked first, then run, as in attempts.ts.
+ */
+export async function endAttemptStatement(db: Queryable, runId: ID, holder: string | null, outcome: AttemptOutcome): Promise<EndedAttempt> {
+  const reason = outcome.status === 'failed' ? outcome.reason : null;
+  const failedLine = reason === null ? null : logLine(`Failed: ${reason}`);
+  const [row] = await db.$queryRaw<(RunRow & StepRow & { retry: boolean; id: ID | null })[]>`
+    WITH locked_task AS MATERIALIZED (
+      SELECT id, retry FROM "Task" WHERE id = (SELECT "taskId" FROM "Run" WHERE id = ${runId}) FOR UPDATE
+    ), run AS MATERIALIZED (
+      SELECT r.id, r.status, r."leaseHolder", r."cancelRequestedAt", r.try < lt.retry AS "triesLeft"
+      FROM "Run" r JOIN locked_task lt ON lt.id = r."taskId" WHERE r.id = ${runId} FOR UPDATE OF r
+    ), mine AS (
+      SELECT * FROM run WHERE status = 'started' AND (${holder}::text IS NULL OR "leaseHolder" = ${holder})
+    ), ending AS (
+      SELECT id, (CASE WHEN ${outcome.status} = 'failed' AND "cancelRequestedAt" IS NOT NULL THEN 'canceled' ELSE ${outcome.status} END)::"RunStatus" AS status
+      FROM mine WHERE NOT (${outcome.status} = 'failed' AND "cancelRequestedAt" IS NULL AND "triesLeft")
+    ), changed AS (
+      UPDATE "Run" r SET status = e.status, "finishedAt" = ${NOW_MS}, "leaseHolder" = NULL, "leaseExpiresAt" = NULL, "inProgress" = false,
+        error = CASE e.status WHEN 'success' THEN NULL WHEN 'failed' THEN ${reason} ELSE r.error END
+      FROM ending e WHERE r.id = e.id
+      RETURNING r.*
+    ), finished AS (
+      UPDATE "TaskMeta" m SET "updatedAt" = ${NOW_MS},
+        "latestCompleted" = CASE WHEN c.trigger = 'scheduled' THEN GREATEST(m."latestCompleted", c."scheduledFor") ELSE m."latestCompleted" END
+      FROM changed c WHERE m."taskId" = c."taskId"
+    ), ${lineAndEvents(Prisma.sql`CASE c.status WHEN 'success' THEN ${ATTEMPT_LINES.success} WHEN 'failed' THEN ${failedLine} ELSE ${ATTEMPT_LINES.canceled} END`)}
+    SELECT EXISTS (SELECT 1 FROM mine) AND NOT EXISTS (SELECT 1 FROM ending) AS retry, c.*, ${STEP_COLUMNS}
+    FROM (SELECT 1) one LEFT JOIN changed c ON true`;
+  if (row!.retry) return 'retry';
+  if (row!.id === null) return 'not-found';
+  const run = toRun(row!);
+  return { ended: { value: run, events: stepEvents(run, row!), transitions: [{ run, from: 'started', when: run.finishedAt! }] } };
+}
