@@ -1,9 +1,9 @@
 import { Prisma } from '../../generated/prisma/client.js';
-import { RunNotYetDueError } from '../errors.js';
 import type { ID, IdGenerator } from '../id.js';
 import type { ExecutorFilter, RunCreation } from '../types.js';
 import type { Recorded } from './run-log.js';
-import { createNextRun, type CreatedRun } from './runs.js';
+import { WITH_META } from './mapping.js';
+import { RunPlanner, writeCreations } from './runs.js';
 import type { Tx } from './transaction.js';
 
 // What is due, by the database clock: the scheduler's half of SchedulerStore.
@@ -17,11 +17,10 @@ export function executorMatches(filter: ExecutorFilter): Prisma.Sql {
   return Prisma.sql`COALESCE(t.executor, ${filter.defaultExecutor}) = ANY(${filter.executors}::text[])`;
 }
 
-/** SchedulerStore.scheduleDue: due tasks below their concurrency, locked (others skipped), drained run by run. */
+/** SchedulerStore.scheduleDue: due tasks below their concurrency, locked (others skipped), each drained in memory, written together. */
 export async function scheduleDue(tx: Tx, ids: IdGenerator, limit: number): Promise<Recorded<RunCreation[]>> {
-  // `room` is exact: runs are only added or finished under the task's lock, which this statement takes.
-  const due = await tx.$queryRaw<{ id: ID; now: bigint; room: number }[]>`
-    SELECT t.id, ${DB_UNIX_NOW} AS now, m."maxConcurrency" - c.running AS room
+  const due = await tx.$queryRaw<{ id: ID; now: bigint }[]>`
+    SELECT t.id, ${DB_UNIX_NOW} AS now
     FROM "Task" t JOIN "TaskMeta" m ON m."taskId" = t.id
     CROSS JOIN LATERAL (SELECT count(*)::int AS running FROM "Run" r WHERE r."taskId" = t.id AND r."inProgress") c
     WHERE t.status = 'active'
@@ -30,21 +29,25 @@ export async function scheduleDue(tx: Tx, ids: IdGenerator, limit: number): Prom
     ORDER BY m."nextDue"
     LIMIT ${limit}
     FOR UPDATE OF t SKIP LOCKED`;
-  const runs: CreatedRun[] = [];
-  for (const { id, now, room } of due) runs.push(...(await drain(tx, ids, id, Number(now), room)));
+  if (due.length === 0) return { value: [], events: [] };
+  // Read after the locks: this statement's snapshot can predate a run another process created and committed
+  // before the lock was ours. Room is exact from here: runs are only added or finished under the task's lock.
+  const records = await tx.task.findMany({ where: { id: { in: due.map((row) => row.id) } }, include: WITH_META });
+  const byId = new Map(records.map((record) => [record.id, record]));
+  const planners = due.map(({ id, now }) => {
+    const record = byId.get(id)!;
+    return drain(new RunPlanner(record, ids, Number(now)), Number(now), record.meta!.maxConcurrency - record.runs.length);
+  });
+  const runs = await writeCreations(tx, planners);
   return { value: runs.map((run) => run.created), events: runs.map((run) => run.event) };
 }
 
 /** CreateNextRun until nothing more is due or the task has no room left (catch-up `all` drains here). */
-async function drain(tx: Tx, ids: IdGenerator, taskId: ID, now: number, room: number): Promise<CreatedRun[]> {
-  const created: CreatedRun[] = [];
-  for (let left = room; left > 0; left--) {
-    const result = await createNextRun(tx, ids, taskId, now);
-    if (result instanceof RunNotYetDueError) break;
-    created.push(result);
-    if (result.nextDue > now && !result.hasQueue) break;
+function drain(planner: RunPlanner, now: number, room: number): RunPlanner {
+  for (let left = room; left > 0 && planner.next() !== null; left--) {
+    if (planner.nextDue > now && !planner.hasQueue) break;
   }
-  return created;
+  return planner;
 }
 
 interface WakeRow {

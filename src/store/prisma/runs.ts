@@ -1,3 +1,4 @@
+import { Prisma, type ManualRequest as ManualRequestRow } from '../../generated/prisma/client.js';
 import { ticksBetween } from '../../options/index.js';
 import {
   ManualQueueFullError,
@@ -12,7 +13,7 @@ import {
   ValidationError,
 } from '../errors.js';
 import type { ID, IdGenerator } from '../id.js';
-import { MANUAL_QUEUE_CAPACITY, TERMINAL_STATES, type CreateNextRunResult, type ManualRequest, type Run, type RunEvent, type RunTrigger, type SkippedOccurrence } from '../types.js';
+import { MANUAL_QUEUE_CAPACITY, TERMINAL_STATES, type CreateNextRunResult, type ManualRequest, type Run, type RunCreation, type RunEvent, type RunTrigger, type SkippedOccurrence } from '../types.js';
 import { insertEvent } from './events.js';
 import { toManualRequest, toRun, toSkipped, type TaskRecord } from './mapping.js';
 import { nextDue, nextRequestedTick, planNatural, type SchedulingState, type Skip } from './scheduling.js';
@@ -28,87 +29,142 @@ interface NewRun {
   requestedAt: number | null;
 }
 
-/** Creates the run and its `scheduled` event, so subscribers see a run from the moment it exists. */
-async function insertRun(tx: Tx, record: TaskRecord, run: NewRun): Promise<RunEvent> {
-  await tx.run.create({
-    data: {
-      id: run.id,
-      taskId: record.id,
-      orgId: record.orgId,
-      trigger: run.trigger,
-      scheduledFor: BigInt(run.scheduledFor),
-      runAt: BigInt(run.runAt),
-      requestedAt: run.requestedAt === null ? null : BigInt(run.requestedAt),
-      availableAt: new Date(run.runAt * 1000),
-    },
-  });
-  return insertEvent(tx, { kind: 'state', orgId: record.orgId, taskId: record.id, runId: run.id, status: 'scheduled', when: new Date() });
+/** CreateNextRun over and over for one task, in memory; writeCreations stores what it decided. */
+export class RunPlanner {
+  readonly state: SchedulingState;
+  readonly skips: Skip[] = [];
+  readonly runs: NewRun[] = [];
+  /** The manual queue, head first; an entry leaves it (into `done`) once its last run is created. */
+  private readonly queue: ManualRequestRow[];
+  readonly done: ManualRequestRow[] = [];
+  /** Entries still queued whose cursor moved. */
+  private readonly moved = new Set<ManualRequestRow>();
+  /** Whether latestCompleted or the runs in progress changed, so meta must be written. */
+  changed = false;
+
+  constructor(
+    readonly record: TaskRecord,
+    private readonly ids: IdGenerator,
+    private readonly now: number,
+  ) {
+    this.state = schedulingState(record);
+    this.queue = record.manualRuns.map((entry) => ({ ...entry }));
+  }
+
+  get hasQueue(): boolean {
+    return this.queue.length > 0;
+  }
+
+  get nextDue(): number {
+    return nextDue(this.state)!;
+  }
+
+  get queueMoved(): ManualRequestRow[] {
+    return [...this.moved].filter((entry) => !this.done.includes(entry));
+  }
+
+  /** One CreateNextRun (§4.3, §4.4): the natural run due, else the queue's next, else null. */
+  next(): NewRun | null {
+    const plan = planNatural(this.state, this.now);
+    if (plan !== null) {
+      this.skips.push(...plan.skipped);
+      this.state.latestCompleted = plan.latestCompleted;
+      this.changed = true;
+    }
+    // Natural runs win over the queue.
+    const run = plan?.run == null ? this.fromQueue() : this.natural(plan.run);
+    if (run !== null) this.runs.push(run);
+    return run;
+  }
+
+  /** The natural run for `tick`, counted as in progress from now on. */
+  private natural(tick: number): NewRun {
+    this.state.naturalRunning.push(tick);
+    return { id: this.ids.next(), trigger: 'scheduled', scheduledFor: tick, runAt: tick + this.state.offset, requestedAt: null };
+  }
+
+  /**
+   * The next run of the queue's head entry; the entry goes once its last run is created. Its cursor moves
+   * when a run is created, not when it finishes, so the same tick is never created twice. The entry says
+   * the trigger: `retry` for a queued retryRun, else `manual`.
+   */
+  private fromQueue(): NewRun | null {
+    for (let head = this.queue[0]; head !== undefined; head = this.queue[0]) {
+      const cursor = { start: Number(head.start), end: Number(head.end), latestCompleted: Number(head.latestCompleted) };
+      const next = nextRequestedTick(this.record, cursor);
+      if (next === null || next.last) this.done.push(this.queue.shift()!);
+      else this.moved.add(Object.assign(head, { latestCompleted: BigInt(next.tick) }));
+      if (next === null) continue; // a range left without ticks (the schedule changed): nothing to run
+      this.changed = true;
+      return { id: head.runId ?? this.ids.next(), trigger: head.trigger, scheduledFor: next.tick, runAt: this.now, requestedAt: Number(head.requestedAt) };
+    }
+    return null;
+  }
 }
 
-async function recordSkips(tx: Tx, taskId: ID, skips: Skip[]): Promise<void> {
-  if (skips.length === 0) return;
-  const data = skips.map((skip) => ({ taskId, scheduledFor: BigInt(skip.scheduledFor), reason: skip.reason }));
-  await tx.skippedOccurrence.createMany({ data, skipDuplicates: true });
+/** A created run with the event to publish after commit. */
+export interface CreatedRun {
+  created: RunCreation;
+  event: RunEvent;
+}
+
+/**
+ * Stores what planners decided, for any number of tasks in a few statements: skipped ticks, the manual
+ * queues, the runs with their `scheduled` events (subscribers see a run from the moment it exists), meta.
+ */
+export async function writeCreations(tx: Tx, planners: RunPlanner[]): Promise<CreatedRun[]> {
+  const skipped = planners.flatMap((p) => p.skips.map((skip) => ({ taskId: p.record.id, scheduledFor: BigInt(skip.scheduledFor), reason: skip.reason })));
+  if (skipped.length > 0) await tx.skippedOccurrence.createMany({ data: skipped, skipDuplicates: true });
+  const done = planners.flatMap((p) => p.done.map((entry) => entry.id));
+  if (done.length > 0) await tx.manualRequest.deleteMany({ where: { id: { in: done } } });
+  for (const entry of planners.flatMap((p) => p.queueMoved)) {
+    await tx.manualRequest.update({ where: { id: entry.id }, data: { latestCompleted: entry.latestCompleted } });
+  }
+  const runs = planners.flatMap((p) => p.runs.map((run) => ({ run, record: p.record })));
+  if (runs.length > 0) await tx.run.createMany({ data: runs.map(({ run, record }) => runColumns(record, run)) });
+  await saveMetas(tx, planners.filter((p) => p.changed));
+  const when = new Date();
+  return runs.map(({ run, record }) => ({
+    created: { taskId: record.id, runId: run.id, now: run.scheduledFor, requestedAt: run.requestedAt },
+    event: insertEvent(tx, { kind: 'state', orgId: record.orgId, taskId: record.id, runId: run.id, status: 'scheduled', when }),
+  }));
+}
+
+function runColumns(record: TaskRecord, run: NewRun) {
+  return {
+    id: run.id,
+    taskId: record.id,
+    orgId: record.orgId,
+    trigger: run.trigger,
+    scheduledFor: BigInt(run.scheduledFor),
+    runAt: BigInt(run.runAt),
+    requestedAt: run.requestedAt === null ? null : BigInt(run.requestedAt),
+    availableAt: new Date(run.runAt * 1000),
+  };
+}
+
+/** latestCompleted and nextDue of each planner's task, in one statement. */
+async function saveMetas(tx: Tx, planners: RunPlanner[]): Promise<void> {
+  if (planners.length === 0) return;
+  const rows = planners.map((p) => Prisma.sql`(${p.record.id}::bigint, ${BigInt(p.state.latestCompleted)}::bigint, ${BigInt(p.nextDue)}::bigint)`);
+  await tx.$executeRaw`
+    UPDATE "TaskMeta" m SET "latestCompleted" = v.latest, "nextDue" = v.due, "updatedAt" = now()
+    FROM (VALUES ${Prisma.join(rows)}) AS v(id, latest, due) WHERE m."taskId" = v.id`;
 }
 
 /**
  * Store.createNextRun (§4.3, §4.4). A RunNotYetDueError is returned rather than thrown, because ticks
  * skipped by catch-up on the way must still be committed.
  */
-/** A created run with the event to publish after commit. */
-export type CreatedRun = CreateNextRunResult & { event: RunEvent };
-
-export async function createNextRun(tx: Tx, ids: IdGenerator, taskId: ID, now: number): Promise<CreatedRun | RunNotYetDueError> {
+export async function createNextRun(tx: Tx, ids: IdGenerator, taskId: ID, now: number): Promise<(CreateNextRunResult & { event: RunEvent }) | RunNotYetDueError> {
   const record = await lockTaskRecord(tx, taskId);
   if (record.status !== 'active') throw new TaskInactiveError();
   if (record.runs.length >= record.meta!.maxConcurrency) throw new MaxConcurrencyError();
-
-  const state = schedulingState(record);
-  const plan = planNatural(state, now);
-  if (plan !== null) {
-    await recordSkips(tx, taskId, plan.skipped);
-    state.latestCompleted = plan.latestCompleted;
-  }
-  const natural = plan?.run == null ? null : naturalRun(ids, state, plan.run);
-  // Natural runs win over the queue.
-  const queued = natural === null ? await takeFromQueue(tx, ids, record, now) : null;
-  const created = natural ?? queued?.created ?? null;
-  const event = created === null ? null : await insertRun(tx, record, created);
-  if (plan !== null || created !== null) await saveMeta(tx, taskId, state);
-  const due = nextDue(state)!;
-  if (created === null || event === null) return new RunNotYetDueError(due);
-  const hasQueue = queued?.hasQueue ?? record.manualRuns.length > 0;
-  return {
-    created: { taskId, runId: created.id, now: created.scheduledFor, requestedAt: created.requestedAt },
-    nextDue: due,
-    hasQueue,
-    event,
-  };
-}
-
-/** The natural run for `tick`, counted as in progress from now on. */
-function naturalRun(ids: IdGenerator, state: SchedulingState, tick: number): NewRun {
-  state.naturalRunning.push(tick);
-  return { id: ids.next(), trigger: 'scheduled', scheduledFor: tick, runAt: tick + state.offset, requestedAt: null };
-}
-
-/**
- * The next run of the queue's head entry; the entry goes once its last run is created. Its cursor moves
- * when a run is created, not when it finishes, so one call never creates the same tick twice. The entry
- * says the trigger: `retry` for a queued retryRun, else `manual`.
- */
-async function takeFromQueue(tx: Tx, ids: IdGenerator, record: TaskRecord, now: number): Promise<{ created: NewRun | null; hasQueue: boolean }> {
-  const queue = [...record.manualRuns];
-  for (let head = queue.shift(); head !== undefined; head = queue.shift()) {
-    const cursor = { start: Number(head.start), end: Number(head.end), latestCompleted: Number(head.latestCompleted) };
-    const next = nextRequestedTick(record, cursor);
-    if (next === null || next.last) await tx.manualRequest.delete({ where: { id: head.id } });
-    else await tx.manualRequest.update({ where: { id: head.id }, data: { latestCompleted: BigInt(next.tick) } });
-    if (next === null) continue; // a range left without ticks (the schedule changed): nothing to run
-    const created: NewRun = { id: head.runId ?? ids.next(), trigger: head.trigger, scheduledFor: next.tick, runAt: now, requestedAt: Number(head.requestedAt) };
-    return { created, hasQueue: queue.length > 0 || !next.last };
-  }
-  return { created: null, hasQueue: false };
+  const planner = new RunPlanner(record, ids, now);
+  planner.next();
+  const [created] = await writeCreations(tx, [planner]);
+  if (created === undefined) return new RunNotYetDueError(planner.nextDue);
+  return { ...created, nextDue: planner.nextDue, hasQueue: planner.hasQueue };
 }
 
 /** Store.finishRun (§4.5): the run leaves currentlyRunning; a natural run raises latestCompleted. */
