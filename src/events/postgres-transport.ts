@@ -40,8 +40,8 @@ export class PostgresTransport implements RelayTransport {
     private readonly channel: Channel = RUN_EVENTS,
   ) {}
 
-  async send(payload: string): Promise<void> {
-    await this.prisma.$executeRaw`SELECT pg_notify(${this.channel.name}, ${payload})`;
+  async send(payloads: string[]): Promise<void> {
+    await this.prisma.$queryRaw`SELECT pg_notify(${this.channel.name}, payload) FROM unnest(${payloads}::text[]) AS payload`;
   }
 
   async listen(onPayload: (payload: string) => void): Promise<void> {

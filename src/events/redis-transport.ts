@@ -33,8 +33,10 @@ export class RedisTransport implements RelayTransport {
     this.subscriber = client();
   }
 
-  async send(payload: string): Promise<void> {
-    await this.publisher.publish(this.channel, payload);
+  async send(payloads: string[]): Promise<void> {
+    const batch = this.publisher.pipeline();
+    for (const payload of payloads) batch.publish(this.channel, payload);
+    await batch.exec();
   }
 
   async listen(onPayload: (payload: string) => void): Promise<void> {

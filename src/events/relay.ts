@@ -7,7 +7,8 @@ import { decodeMessage, encodeMessage, type EventRef, type RelayMessage } from '
 export interface RelayTransport {
   /** The largest payload the transport carries. */
   readonly maxPayloadBytes: number;
-  send(payload: string): Promise<void>;
+  /** In this order, in one round trip where the transport allows. */
+  send(payloads: string[]): Promise<void>;
   /** Resolves once subscribed; keeps the subscription across reconnects. */
   listen(onPayload: (payload: string) => void): Promise<void>;
   close(): Promise<void>;
@@ -30,6 +31,7 @@ export class EventRelay implements RunEventPublisher {
   private readonly origin = randomUUID();
   private sending: Promise<void> = Promise.resolve();
   private receiving: Promise<void> = Promise.resolve();
+  private readonly outbox: string[] = [];
 
   constructor(
     private readonly transport: RelayTransport,
@@ -37,12 +39,13 @@ export class EventRelay implements RunEventPublisher {
   ) {}
 
   publish(events: RunEvent[]): void {
-    const payloads = events.map((event) => encodeMessage(this.origin, event, this.transport.maxPayloadBytes));
-    // One after the other, so other processes see this process's events in commit order.
+    const waiting = this.outbox.length > 0; // a send that will take them is already queued
+    this.outbox.push(...events.map((event) => encodeMessage(this.origin, event, this.transport.maxPayloadBytes)));
+    if (waiting) return;
+    // One send after the other, so other processes see this process's events in commit order; what
+    // commits while one is on its way goes in the next, together: under load, one round trip for many.
     this.sending = this.sending
-      .then(async () => {
-        for (const payload of payloads) await this.transport.send(payload);
-      })
+      .then(() => this.transport.send(this.outbox.splice(0)))
       .catch((err) => this.log.warn({ err }, 'could not relay run events to other processes'));
   }
 

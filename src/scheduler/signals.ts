@@ -81,7 +81,7 @@ export class ScheduleSignals implements SchedulerHooks {
   }
 
   private send(message: WireSignal): void {
-    this.transport?.send(JSON.stringify(message)).catch((err) => this.log.warn({ err }, 'could not relay a schedule signal'));
+    this.transport?.send([JSON.stringify(message)]).catch((err) => this.log.warn({ err }, 'could not relay a schedule signal'));
   }
 
   private receive(payload: string): void {

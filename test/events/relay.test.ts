@@ -13,7 +13,7 @@ function channel(maxPayloadBytes = 7999) {
   const listeners: Array<(payload: string) => void> = [];
   const open = (): RelayTransport => ({
     maxPayloadBytes,
-    send: async (payload) => listeners.forEach((listener) => listener(payload)),
+    send: async (payloads) => payloads.forEach((payload) => listeners.forEach((listener) => listener(payload))),
     listen: async (onPayload) => void listeners.push(onPayload),
     close: async () => {},
   });
@@ -49,6 +49,27 @@ describe('wire format', () => {
 });
 
 describe('EventRelay', () => {
+  it('sends what is published while a send is on its way in one later send, in order', async () => {
+    const sends: string[][] = [];
+    let release = () => {};
+    const slow: RelayTransport = {
+      maxPayloadBytes: 7999,
+      send: (payloads) => {
+        sends.push(payloads);
+        return sends.length === 1 ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve();
+      },
+      listen: async () => {},
+      close: async () => {},
+    };
+    const relay = new EventRelay(slow, log);
+    relay.publish([stateEvent(1n)]);
+    await vi.waitFor(() => expect(sends).toHaveLength(1));
+    for (const seq of [2n, 3n, 4n]) relay.publish([stateEvent(seq)]);
+    release();
+    await relay.close();
+    expect(sends.map((batch) => batch.map((payload) => (decodeMessage(payload) as { event: RunEvent }).event.seq))).toEqual([[1n], [2n, 3n, 4n]]);
+  });
+
   it('hands other processes\' events to the local bus, in order, and ignores its own', async () => {
     const shared = channel();
     const [busA, busB] = [new InProcessEventBus(), new InProcessEventBus()];
