@@ -30,6 +30,8 @@ type StopReason = 'canceled' | 'timeout' | 'lost' | 'shutdown';
 export class LocalDispatcher {
   private readonly attempts = new Map<ID, LocalAttempt>();
   private claiming = true;
+  private claimPass: Promise<number> | null = null;
+  private claimAgain = false;
 
   constructor(private readonly options: DispatcherOptions) {}
 
@@ -41,8 +43,29 @@ export class LocalDispatcher {
     return this.attempts.size;
   }
 
-  /** Claims every due run it can and starts them; resolves with how many (it does not wait for them). */
-  async claim(): Promise<number> {
+  /**
+   * Claims every due run it can and starts them; resolves with how many (it does not wait for them).
+   * A call while claiming is under way joins it, and has it look once more when it is done.
+   */
+  claim(): Promise<number> {
+    if (this.claimPass !== null) {
+      this.claimAgain = true;
+      return this.claimPass;
+    }
+    this.claimPass = this.claimUntilNothingNew().finally(() => (this.claimPass = null));
+    return this.claimPass;
+  }
+
+  private async claimUntilNothingNew(): Promise<number> {
+    let total = 0;
+    do {
+      this.claimAgain = false;
+      total += await this.claimBatches();
+    } while (this.claimAgain && this.claiming);
+    return total;
+  }
+
+  private async claimBatches(): Promise<number> {
     let total = 0;
     while (this.claiming && this.filter.executors.length > 0) {
       const { holder, leaseMs } = this.options;

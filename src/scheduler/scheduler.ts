@@ -14,7 +14,7 @@ export interface SchedulerOptions {
 }
 
 /** Tasks locked per scheduleDue transaction; the scheduler goes on while batches come back full. */
-const SCHEDULE_BATCH = 20;
+const SCHEDULE_BATCH = 50;
 /** A safety net: nothing should need it, since every change wakes the scheduler. */
 const MAX_SLEEP_MS = 30_000;
 /** When work is due that another process holds locked: look again soon rather than spin. */
@@ -89,11 +89,15 @@ export class Scheduler {
   private async pass(): Promise<number> {
     const { store, dispatcher } = this.options;
     let progress = 0;
+    const claims: Promise<number>[] = [];
     for (let batch = SCHEDULE_BATCH; batch === SCHEDULE_BATCH && this.running; ) {
       batch = (await store.scheduleDue(SCHEDULE_BATCH)).length;
       progress += batch;
+      // Claiming starts with the first batch, not after the last: the first runs do not wait for the rest.
+      if (batch > 0 && dispatcher) claims.push(dispatcher.claim());
     }
-    if (dispatcher && this.running) progress += await dispatcher.claim();
+    if (dispatcher && this.running) claims.push(dispatcher.claim());
+    for (const claimed of await Promise.all(claims)) progress += claimed;
     const asked = Date.now();
     const { now, at } = await store.nextWake(dispatcher?.filter ?? NO_CLAIMS);
     if (at === null) return MAX_SLEEP_MS;
