@@ -1,4 +1,3 @@
-import { Repeater } from 'graphql-yoga';
 import type { ID } from '../store/id.js';
 import type { LogReader, RunEvent } from '../store/types.js';
 import type { RunEventListener } from './bus.js';
@@ -20,7 +19,7 @@ export interface RunEventStreamOptions {
 
 const REPLAY_PAGE = 500;
 /** Undelivered live events one subscriber may hold before it is cut off (it can resume with `after`). */
-export const MAX_BACKLOG = 1_000; // below Repeater's own limit of 1024 pending pushes
+export const MAX_BACKLOG = 1_000;
 
 export class SubscriberTooSlowError extends Error {
   override name = 'SubscriberTooSlowError';
@@ -37,14 +36,11 @@ function matcher(orgId: ID, filter: RunEventFilter): (event: RunEvent) => boolea
     (filter.runId === undefined || event.runId === filter.runId);
 }
 
-async function* storedEvents(opts: RunEventStreamOptions, after: bigint): AsyncGenerator<RunEvent> {
-  const { taskId, runId } = opts.filter;
-  for (;;) {
-    const page = await opts.reader.listEvents({ orgId: opts.orgId, after, taskId, runId, limit: REPLAY_PAGE });
-    yield* page;
-    if (page.length < REPLAY_PAGE) return;
-    after = page[page.length - 1]!.seq;
-  }
+const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
+
+interface Waiter {
+  resolve(result: IteratorResult<RunEvent>): void;
+  reject(error: unknown): void;
 }
 
 /**
@@ -53,43 +49,142 @@ async function* storedEvents(opts: RunEventStreamOptions, after: bigint): AsyncG
  * below the last seq handed out is skipped, so the switch-over has no gap and no duplicate. That
  * relies on the store numbering events in commit order. Events a cross-process relay missed (say,
  * during a reconnect) are not lost: a client resuming with its last seq gets them from the database.
+ *
+ * A plain queue rather than a Repeater: at 1,000 subscribers every event is 1,000 pushes, and a
+ * push here is a hand-over to the waiting consumer or an array append, with no promise of its own.
+ * It starts (subscribes) on the first `next`; `return` unsubscribes at once, even while waiting.
  */
-export function runEventStream(opts: RunEventStreamOptions): AsyncIterable<RunEvent> {
-  const matches = matcher(opts.orgId, opts.filter);
-  return new Repeater<RunEvent>(async (push, stop) => {
-    let last: bigint | null = opts.after ?? null;
-    let backlog = 0;
-    let stopped = false;
-    void stop.then(() => (stopped = true));
-    const deliver = (event: RunEvent): Promise<unknown> => {
-      if (last !== null && event.seq <= last) return Promise.resolve();
-      last = event.seq;
-      backlog++;
-      if (backlog > MAX_BACKLOG) stop(new SubscriberTooSlowError(last));
-      return push(event).finally(() => backlog--);
-    };
-    let buffered: RunEvent[] | null = opts.after === undefined ? null : [];
-    const unsubscribe = opts.bus.subscribe((event) => {
-      if (!matches(event)) return;
-      if (buffered) buffered.push(event);
-      else void deliver(event);
-    });
-    try {
-      if (buffered) {
-        for await (const event of storedEvents(opts, opts.after!)) {
-          if (stopped) break;
-          if (matches(event)) await deliver(event);
-          else last = event.seq;
-        }
-        const live = buffered;
-        buffered = null;
-        live.forEach(deliver);
-      }
-      await stop;
-    } catch (error) {
-      stop(error);
-    } finally {
-      unsubscribe();
+export function runEventStream(opts: RunEventStreamOptions): AsyncIterableIterator<RunEvent> {
+  return new RunEventStream(opts);
+}
+
+class RunEventStream implements AsyncIterableIterator<RunEvent> {
+  private readonly matches: (event: RunEvent) => boolean;
+  private readonly queue: RunEvent[] = [];
+  private head = 0;
+  private readonly waiters: Waiter[] = [];
+  private state: 'new' | 'open' | 'closed' = 'new';
+  /** Thrown to the consumer once the queue before it is taken. */
+  private failure: { error: unknown } | null = null;
+  private onDrained: (() => void) | null = null;
+  private last: bigint | null;
+  /** Live events held back while the replay runs. */
+  private buffered: RunEvent[] | null = null;
+  private unsubscribe: () => void = () => {};
+
+  constructor(private readonly opts: RunEventStreamOptions) {
+    this.matches = matcher(opts.orgId, opts.filter);
+    this.last = opts.after ?? null;
+  }
+
+  private get closed(): boolean {
+    return this.state === 'closed';
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<RunEvent>> {
+    if (this.state === 'new') this.open();
+    if (this.head < this.queue.length) return Promise.resolve({ value: this.take(), done: false });
+    if (this.failure) {
+      const { error } = this.failure;
+      this.failure = null;
+      return Promise.reject(error);
     }
-  });
+    if (this.state === 'closed') return Promise.resolve(DONE);
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  return(): Promise<IteratorResult<RunEvent>> {
+    this.close();
+    this.queue.length = this.head = 0;
+    this.failure = null;
+    return Promise.resolve(DONE);
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<RunEvent>> {
+    void this.return();
+    return Promise.reject(error);
+  }
+
+  private open(): void {
+    this.state = 'open';
+    if (this.opts.after !== undefined) this.buffered = [];
+    this.unsubscribe = this.opts.bus.subscribe((event) => {
+      if (!this.matches(event)) return;
+      if (this.buffered) this.buffered.push(event);
+      else this.deliver(event);
+    });
+    if (this.buffered) void this.replay(this.opts.after!);
+  }
+
+  /** Stored events a page at a time, each page once the consumer has taken the one before. */
+  private async replay(after: bigint): Promise<void> {
+    const { orgId, filter, reader } = this.opts;
+    try {
+      for (;;) {
+        const page = await reader.listEvents({ orgId, after, taskId: filter.taskId, runId: filter.runId, limit: REPLAY_PAGE });
+        if (this.closed) return;
+        for (const event of page) {
+          if (this.matches(event)) this.deliver(event);
+          else this.last = event.seq;
+        }
+        await this.drained();
+        if (page.length < REPLAY_PAGE || this.closed) break;
+        after = page[page.length - 1]!.seq;
+      }
+      const live = this.buffered!;
+      this.buffered = null;
+      for (const event of live) this.deliver(event);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private deliver(event: RunEvent): void {
+    if (this.state === 'closed' || (this.last !== null && event.seq <= this.last)) return;
+    const waiter = this.waiters.shift();
+    // Cut off before this event: resuming after the last one queued gets it from the database.
+    if (!waiter && this.queue.length - this.head >= MAX_BACKLOG) return this.fail(new SubscriberTooSlowError(this.last));
+    this.last = event.seq;
+    if (waiter) waiter.resolve({ value: event, done: false });
+    else this.queue.push(event);
+  }
+
+  private take(): RunEvent {
+    const event = this.queue[this.head++]!;
+    if (this.head === this.queue.length) {
+      this.queue.length = this.head = 0;
+      this.onDrained?.();
+    }
+    return event;
+  }
+
+  private drained(): Promise<void> {
+    if (this.head === this.queue.length || this.state === 'closed') return Promise.resolve();
+    return new Promise((resolve) => (this.onDrained = () => ((this.onDrained = null), resolve())));
+  }
+
+  /** What is queued still reaches the consumer, then the error. */
+  private fail(error: unknown): void {
+    if (this.state === 'closed') return;
+    this.failure = { error };
+    this.close();
+  }
+
+  private close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.unsubscribe();
+    this.onDrained?.();
+    // Waiting consumers have an empty queue before them.
+    for (const waiter of this.waiters.splice(0)) {
+      if (this.failure) {
+        waiter.reject(this.failure.error);
+        this.failure = null;
+      } else waiter.resolve(DONE);
+    }
+  }
 }

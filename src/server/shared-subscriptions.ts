@@ -51,7 +51,11 @@ function sharedExecution(event: unknown, key: string, args: Args): Result {
   let results = resultsByEvent.get(event);
   if (!results) resultsByEvent.set(event, (results = new Map()));
   let result = results.get(key);
-  if (result === undefined) results.set(key, (result = run(event, args)));
+  if (result === undefined) {
+    results.set(key, (result = run(event, args)));
+    // Later subscribers take the settled result without another promise.
+    if (result instanceof Promise) void result.then((settled) => results.set(key, settled), () => {});
+  }
   return result;
 }
 
@@ -78,10 +82,11 @@ function mapEvents(source: AsyncIterable<unknown>, args: Args, map: (event: unkn
   const done = (): Promise<IteratorResult<ExecutionResult>> => Promise.resolve({ value: undefined, done: true });
   const mapped: AsyncGenerator<ExecutionResult> = {
     next: () =>
-      iterator.next().then(
-        (step) => (step.done ? { value: undefined, done: true } : Promise.resolve(map(step.value)).then((value) => ({ value, done: false }))),
-        located,
-      ),
+      iterator.next().then((step) => {
+        if (step.done) return { value: undefined, done: true };
+        const result = map(step.value);
+        return result instanceof Promise ? result.then((value) => ({ value, done: false })) : { value: result, done: false };
+      }, located),
     return: () => (iterator.return ? iterator.return().then(done) : done()),
     throw: (error: unknown) => (iterator.throw ? iterator.throw(error).then(done) : Promise.reject(error)),
     [Symbol.asyncIterator]: () => mapped,

@@ -82,7 +82,15 @@ describe('runEventStream', () => {
     await Promise.resolve();
     bus.publish(Array.from({ length: MAX_BACKLOG + 2 }, (_, i) => stateEvent(BigInt(i + 1))));
     expect((await first).value.seq).toBe(1n);
-    await expect(take(it, MAX_BACKLOG + 1)).rejects.toBeInstanceOf(SubscriberTooSlowError);
+    const seqs: bigint[] = [];
+    const error = await (async () => {
+      for (;;) seqs.push((await it.next()).value.seq);
+    })().catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(SubscriberTooSlowError);
     expect(bus.size).toBe(0);
+    // What was queued still arrives, and the resume point is the last of it: no gap.
+    expect(seqs).toHaveLength(MAX_BACKLOG);
+    expect((error as SubscriberTooSlowError).lastSeq).toBe(seqs[seqs.length - 1]);
+    expect(await it.next()).toEqual({ value: undefined, done: true });
   });
 });
