@@ -36,6 +36,7 @@ function matcher(orgId: ID, filter: RunEventFilter): (event: RunEvent) => boolea
     (filter.runId === undefined || event.runId === filter.runId);
 }
 
+const COMPACT_AFTER = 1_024;
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
 
 interface Waiter {
@@ -158,6 +159,10 @@ class RunEventStream implements AsyncIterableIterator<RunEvent> {
     if (this.head === this.queue.length) {
       this.queue.length = this.head = 0;
       this.onDrained?.();
+    } else if (this.head >= COMPACT_AFTER) {
+      // A consumer that stays a little behind never empties the queue: drop what it has taken.
+      this.queue.splice(0, this.head);
+      this.head = 0;
     }
     return event;
   }

@@ -75,6 +75,22 @@ describe('runEventStream', () => {
     expect(bus.size).toBe(0);
   });
 
+  it('keeps a subscriber that stays a few events behind for good, in order and without growing', async () => {
+    const bus = new InProcessEventBus();
+    const { it } = stream(bus, []);
+    const first = it.next();
+    await Promise.resolve();
+    bus.publish([stateEvent(1n), stateEvent(2n)]);
+    const seqs = [(await first).value.seq];
+    for (let seq = 3n; seq <= 5_000n; seq++) {
+      bus.publish([stateEvent(seq)]);
+      seqs.push((await it.next()).value.seq);
+    }
+    expect(seqs).toEqual(Array.from({ length: 4_999 }, (_, i) => BigInt(i + 1)));
+    expect((it as unknown as { queue: unknown[] }).queue.length).toBeLessThan(1_100);
+    await it.return!();
+  });
+
   it('cuts off a subscriber that falls too far behind, naming where to resume', async () => {
     const bus = new InProcessEventBus();
     const { it } = stream(bus, []);
