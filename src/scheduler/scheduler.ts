@@ -34,6 +34,9 @@ export class Scheduler {
   private loop: Promise<void> = Promise.resolve();
   private again = false;
   private wakeUp: (() => void) | null = null;
+  private reschedule: (() => void) | null = null;
+  /** The latest the next sleep may end (performance.now() time). */
+  private deadline = Infinity;
   private reaper: NodeJS.Timeout | undefined;
   private reaping = false;
   private unsubscribe = () => {};
@@ -45,6 +48,7 @@ export class Scheduler {
     this.running = true;
     this.unsubscribe = this.options.signals.subscribe((signal) => {
       if (signal.kind === 'wake') this.wake();
+      else if (signal.kind === 'due') this.wakeBy(performance.now() + signal.inMs);
       else this.options.dispatcher?.cancel(signal.runId);
     });
     this.reaper = setInterval(() => void this.reap(), Math.min(5_000, this.options.leaseMs / 3));
@@ -55,6 +59,12 @@ export class Scheduler {
   wake(): void {
     this.again = true;
     this.wakeUp?.();
+  }
+
+  /** Sleep no later than `at` (performance.now() time): the pass in progress may not have counted what is due then. */
+  private wakeBy(at: number): void {
+    this.deadline = Math.min(this.deadline, at);
+    this.reschedule?.();
   }
 
   /** Stops creating and claiming runs, then gives running attempts `drainMs` before stopping them. */
@@ -81,7 +91,7 @@ export class Scheduler {
         delay = Math.min(MAX_ERROR_BACKOFF_MS, 250 * 2 ** failures);
         this.options.log.error({ err, retryInMs: delay }, 'scheduler pass failed');
       }
-      if (!this.again && this.running) await this.sleep(delay);
+      if (!this.again && this.running && delay > 0) await this.sleep(delay);
     }
   }
 
@@ -109,15 +119,21 @@ export class Scheduler {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
     return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
       const done = () => {
         clearTimeout(timer);
-        this.wakeUp = null;
+        this.wakeUp = this.reschedule = null;
+        this.deadline = Infinity;
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const until = Math.min(performance.now() + ms, this.deadline);
+      this.reschedule = () => {
+        clearTimeout(timer);
+        timer = setTimeout(done, Math.max(0, Math.min(until, this.deadline) - performance.now()));
+      };
       this.wakeUp = done;
+      this.reschedule();
     });
   }
 

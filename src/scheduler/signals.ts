@@ -6,8 +6,8 @@ import type { Logger } from '../server/logger.js';
 import { formatId, parseId, type ID } from '../store/id.js';
 import type { SchedulerHooks } from '../store/types.js';
 
-/** `wake`: something may be due sooner. `cancel`: whoever runs this run should stop it. */
-export type ScheduleSignal = { kind: 'wake' } | { kind: 'cancel'; runId: ID };
+/** `wake`: something may be due sooner. `due`: something is due in `inMs`. `cancel`: whoever runs this run should stop it. */
+export type ScheduleSignal = { kind: 'wake' } | { kind: 'due'; inMs: number } | { kind: 'cancel'; runId: ID };
 export type ScheduleListener = (signal: ScheduleSignal) => void;
 
 const CHANNEL = { name: 'tickwork_schedule', applicationName: 'tickwork-listen-schedule' };
@@ -53,6 +53,12 @@ export class ScheduleSignals implements SchedulerHooks {
 
   onScheduleChange(): void {
     this.deliver({ kind: 'wake' });
+    this.relayWake();
+  }
+
+  /** Other processes get a (throttled) wake: their next pass counts the task again, and sleeps until it is due. */
+  onSlotFreed(inMs: number): void {
+    this.deliver({ kind: 'due', inMs });
     this.relayWake();
   }
 

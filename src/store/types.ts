@@ -309,6 +309,11 @@ export interface SchedulerHooks {
   onTransition?(transition: RunTransition): void;
   /** Something may be due sooner: a task created or updated, a manual request, runs created, a run ended or was requeued. */
   onScheduleChange?(): void;
+  /**
+   * A run ended and freed a slot of a task that was at its concurrency, whose next run is due in `inMs`
+   * (by the database clock): schedulers that left that task out of their sleep should wake by then.
+   */
+  onSlotFreed?(inMs: number): void;
   /** A started run was asked to stop: its executor should kill it. */
   onCancelRequested?(runId: ID): void;
 }

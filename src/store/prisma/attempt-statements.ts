@@ -98,8 +98,24 @@ export async function claimRuns(db: Queryable, req: ClaimRunsRequest): Promise<R
   };
 }
 
-/** What endAttempt answers: the ended run, a failure the slow path retries, or nothing (not this holder's started run). */
-export type EndedAttempt = { ended: Recorded<Run> } | 'retry' | 'not-found';
+/**
+ * When the task of ended run `c` was at its concurrency (the statement's snapshot still counts `c` in
+ * progress), in how many ms its next run is due: 0 with a manual request queued; null when the task had
+ * room already (every scheduler counted it when it went to sleep) or is inactive.
+ */
+const FREED_DUE_IN_MS = Prisma.sql`(
+  SELECT CASE WHEN EXISTS (SELECT 1 FROM "ManualRequest" q WHERE q."taskId" = m."taskId") THEN 0
+    ELSE m."nextDue" * 1000 - floor(extract(epoch FROM now()) * 1000)::bigint END
+  FROM "TaskMeta" m
+  WHERE m."taskId" = c."taskId" AND m."nextDue" IS NOT NULL
+    AND (SELECT count(*) FROM "Run" r WHERE r."taskId" = c."taskId" AND r."inProgress") >= m."maxConcurrency"
+) AS "freedDueInMs"`;
+
+/**
+ * What endAttempt answers: the ended run (and, when it freed the slot of a task at its concurrency, when
+ * that task is due), a failure the slow path retries, or nothing (not this holder's started run).
+ */
+export type EndedAttempt = { ended: Recorded<Run>; freedDueInMs: number | null } | 'retry' | 'not-found';
 
 /**
  * The end of a started attempt that leaves it terminal: log line, state, FinishRun (the run leaves
@@ -109,7 +125,7 @@ export type EndedAttempt = { ended: Recorded<Run> } | 'retry' | 'not-found';
 export async function endAttemptStatement(db: Queryable, runId: ID, holder: string | null, outcome: AttemptOutcome): Promise<EndedAttempt> {
   const reason = outcome.status === 'failed' ? outcome.reason : null;
   const failedLine = reason === null ? null : logLine(`Failed: ${reason}`);
-  const [row] = await db.$queryRaw<(RunRow & StepRow & { retry: boolean; id: ID | null })[]>`
+  const [row] = await db.$queryRaw<(RunRow & StepRow & { retry: boolean; id: ID | null; freedDueInMs: bigint | null })[]>`
     WITH locked_task AS MATERIALIZED (
       SELECT id, retry FROM "Task" WHERE id = (SELECT "taskId" FROM "Run" WHERE id = ${runId}) FOR UPDATE
     ), run AS MATERIALIZED (
@@ -130,10 +146,11 @@ export async function endAttemptStatement(db: Queryable, runId: ID, holder: stri
         "latestCompleted" = CASE WHEN c.trigger = 'scheduled' THEN GREATEST(m."latestCompleted", c."scheduledFor") ELSE m."latestCompleted" END
       FROM changed c WHERE m."taskId" = c."taskId"
     ), ${lineAndEvents(Prisma.sql`CASE c.status WHEN 'success' THEN ${ATTEMPT_LINES.success} WHEN 'failed' THEN ${failedLine} ELSE ${ATTEMPT_LINES.canceled} END`)}
-    SELECT EXISTS (SELECT 1 FROM mine) AND NOT EXISTS (SELECT 1 FROM ending) AS retry, c.*, ${STEP_COLUMNS}
+    SELECT EXISTS (SELECT 1 FROM mine) AND NOT EXISTS (SELECT 1 FROM ending) AS retry, c.*, ${STEP_COLUMNS}, ${FREED_DUE_IN_MS}
     FROM (SELECT 1) one LEFT JOIN changed c ON true`;
   if (row!.retry) return 'retry';
   if (row!.id === null) return 'not-found';
   const run = toRun(row!);
-  return { ended: { value: run, events: stepEvents(run, row!), transitions: [{ run, from: 'started', when: run.finishedAt! }] } };
+  const ended = { value: run, events: stepEvents(run, row!), transitions: [{ run, from: 'started' as RunStatus, when: run.finishedAt! }] };
+  return { ended, freedDueInMs: row!.freedDueInMs === null ? null : Number(row!.freedDueInMs) };
 }

@@ -58,7 +58,7 @@ interface WakeRow {
 }
 
 /** SchedulerStore.nextWake. */
-export async function nextWake(tx: Tx, claims: ExecutorFilter): Promise<{ now: Date; at: Date | null }> {
+export async function nextWake(tx: Pick<Tx, '$queryRaw'>, claims: ExecutorFilter): Promise<{ now: Date; at: Date | null }> {
   const [row] = await tx.$queryRaw<WakeRow[]>`
     SELECT now() AS now,
       (SELECT m."nextDue" FROM "TaskMeta" m JOIN "Task" t ON t.id = m."taskId"

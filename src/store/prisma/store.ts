@@ -231,7 +231,7 @@ export class PrismaStore implements Store, LogWriter, LogReader, SchedulerStore 
   }
 
   async nextWake(claims: ExecutorFilter): Promise<{ now: Date; at: Date | null }> {
-    return this.read((tx) => nextWake(tx, claims));
+    return this.statement((prisma) => nextWake(prisma, claims));
   }
 
   async claimRuns(req: ClaimRunsRequest): Promise<ClaimedRun[]> {
@@ -246,8 +246,13 @@ export class PrismaStore implements Store, LogWriter, LogReader, SchedulerStore 
   async completeAttempt(runId: ID, holder: string | null, outcome: AttemptOutcome): Promise<Run> {
     const ended = await this.statement((prisma) => endAttemptStatement(prisma, runId, holder, outcome));
     if (ended === 'not-found') throw new RunNotFoundError();
-    const run = ended === 'retry' ? this.record((tx) => completeAttempt(tx, runId, holder, outcome)) : Promise.resolve(this.published(ended.ended));
-    return this.scheduling(run);
+    if (ended === 'retry') return this.scheduling(this.record((tx) => completeAttempt(tx, runId, holder, outcome)));
+    const run = this.published(ended.ended);
+    // Waking every scheduler at every end would cost each a pass; only a freed slot with work due needs one.
+    const inMs = ended.freedDueInMs;
+    if (inMs !== null && inMs <= 0) this.tell((hooks) => hooks.onScheduleChange?.());
+    else if (inMs !== null) this.tell((hooks) => hooks.onSlotFreed?.(inMs));
+    return run;
   }
 
   async reap(limit: number, cancelGraceMs: number): Promise<Run[]> {
