@@ -22,8 +22,8 @@ export interface Channel {
 const RUN_EVENTS: Channel = { name: PG_CHANNEL, applicationName: LISTENER_APPLICATION_NAME };
 
 /**
- * Postgres LISTEN/NOTIFY. Notifications go out through the Prisma pool after commit; they arrive on a
- * dedicated, non-pooled connection that reconnects with backoff and LISTENs again.
+ * Postgres LISTEN/NOTIFY on a dedicated, non-pooled connection that reconnects with backoff and LISTENs
+ * again. Notifications go out on it too (through the Prisma pool while it reconnects), after commit.
  */
 export class PostgresTransport implements RelayTransport {
   /** Postgres refuses NOTIFY payloads of 8000 bytes or more. */
@@ -40,8 +40,10 @@ export class PostgresTransport implements RelayTransport {
     private readonly channel: Channel = RUN_EVENTS,
   ) {}
 
+  /** Over the listening connection when it is up: no pool connection taken, no Prisma query built. */
   async send(payloads: string[]): Promise<void> {
-    await this.prisma.$queryRaw`SELECT pg_notify(${this.channel.name}, payload) FROM unnest(${payloads}::text[]) AS payload`;
+    if (this.client) await this.client.query('SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload', [this.channel.name, payloads]);
+    else await this.prisma.$executeRaw`SELECT pg_notify(${this.channel.name}, payload) FROM unnest(${payloads}::text[]) AS payload`;
   }
 
   async listen(onPayload: (payload: string) => void): Promise<void> {
