@@ -71,11 +71,11 @@ export async function claimRuns(db: Queryable, req: ClaimRunsRequest): Promise<R
   const org = req.orgId === undefined ? Prisma.empty : Prisma.sql`AND r."orgId" = ${req.orgId}`;
   const rows = await db.$queryRaw<(RunRow & StepRow & Record<string, unknown>)[]>`
     WITH picked AS (
-      SELECT r.id FROM "Run" r JOIN "Task" t ON t.id = r."taskId"
+      SELECT r.id FROM "Run" r
       WHERE r.status = 'scheduled' AND r."availableAt" <= now() AND ${executorMatches(req)} ${org}
       ORDER BY r."availableAt", r.id
       LIMIT ${req.max}
-      FOR KEY SHARE OF t SKIP LOCKED FOR UPDATE OF r SKIP LOCKED
+      FOR UPDATE SKIP LOCKED
     ), changed AS (
       UPDATE "Run" r SET status = 'started', "startedAt" = ${NOW_MS}, "leaseHolder" = ${req.holder},
         "leaseExpiresAt" = ${NOW_MS} + ${req.leaseMs} * interval '1 millisecond'

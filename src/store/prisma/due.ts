@@ -12,9 +12,13 @@ import type { Tx } from './transaction.js';
 const BELOW_CONCURRENCY = Prisma.sql`(SELECT count(*) FROM "Run" running WHERE running."taskId" = t.id AND running."inProgress") < m."maxConcurrency"`;
 const DB_UNIX_NOW = Prisma.sql`floor(extract(epoch FROM now()))::bigint`;
 
-/** Runs whose task names one of the executors (or none, when the default is one of them). */
+/**
+ * Run `r` belongs to a task that names one of the executors (or none, when the default is one of them).
+ * A subquery per run, not a join: the planner cannot turn it around to start from the tasks, so scans of
+ * scheduled runs stay in index order and stop at their LIMIT, even on statistics older than a backlog.
+ */
 export function executorMatches(filter: ExecutorFilter): Prisma.Sql {
-  return Prisma.sql`COALESCE(t.executor, ${filter.defaultExecutor}) = ANY(${filter.executors}::text[])`;
+  return Prisma.sql`(SELECT COALESCE(t.executor, ${filter.defaultExecutor}) FROM "Task" t WHERE t.id = r."taskId") = ANY(${filter.executors}::text[])`;
 }
 
 /** SchedulerStore.scheduleDue: due tasks below their concurrency, locked (others skipped), each drained in memory, written together. */
@@ -66,8 +70,8 @@ export async function nextWake(tx: Pick<Tx, '$queryRaw'>, claims: ExecutorFilter
         ORDER BY m."nextDue" LIMIT 1) AS "nextDue",
       EXISTS (SELECT 1 FROM "ManualRequest" q JOIN "Task" t ON t.id = q."taskId" JOIN "TaskMeta" m ON m."taskId" = t.id
         WHERE t.status = 'active' AND ${BELOW_CONCURRENCY}) AS queued,
-      (SELECT min(r."availableAt") FROM "Run" r JOIN "Task" t ON t.id = r."taskId"
-        WHERE r.status = 'scheduled' AND ${executorMatches(claims)}) AS available`;
+      (SELECT r."availableAt" FROM "Run" r WHERE r.status = 'scheduled' AND ${executorMatches(claims)}
+        ORDER BY r."availableAt", r.id LIMIT 1) AS available`;
   const { now, nextDue, queued, available } = row!;
   const candidates = [nextDue === null ? null : Number(nextDue) * 1000, queued ? now.getTime() : null, available?.getTime() ?? null];
   const times = candidates.filter((t): t is number => t !== null);
