@@ -112,45 +112,67 @@ const FREED_DUE_IN_MS = Prisma.sql`(
 ) AS "freedDueInMs"`;
 
 /**
- * What endAttempt answers: the ended run (and, when it freed the slot of a task at its concurrency, when
- * that task is due), a failure the slow path retries, or nothing (not this holder's started run).
+ * What ending an attempt answers: the ended run (and, when it freed the slot of a task at its concurrency,
+ * when that task is due), a failure the slow path retries, or nothing (not this holder's started run).
  */
 export type EndedAttempt = { ended: Recorded<Run>; freedDueInMs: number | null } | 'retry' | 'not-found';
 
+export interface AttemptEnd {
+  runId: ID;
+  holder: string | null;
+  outcome: AttemptOutcome;
+}
+
+type EndRow = RunRow & StepRow & { input: ID; retry: boolean; id: ID | null; freedDueInMs: bigint | null };
+
 /**
- * The end of a started attempt that leaves it terminal: log line, state, FinishRun (the run leaves
- * currentlyRunning; a natural run raises latestCompleted, which never moves nextDue, since the tick was
- * already counted as scheduled) and events. Task locked first, then run, as in attempts.ts.
+ * The ends of started attempts that leave them terminal, any number in one statement: log line, state,
+ * FinishRun (the run leaves currentlyRunning; a natural run raises latestCompleted, which never moves
+ * nextDue, since the tick was already counted as scheduled) and events. Tasks are locked first, then
+ * runs, each in ID order, so two such statements never deadlock. `ends` name distinct runs.
  */
-export async function endAttemptStatement(db: Queryable, runId: ID, holder: string | null, outcome: AttemptOutcome): Promise<EndedAttempt> {
-  const reason = outcome.status === 'failed' ? outcome.reason : null;
-  const failedLine = reason === null ? null : logLine(`Failed: ${reason}`);
-  const [row] = await db.$queryRaw<(RunRow & StepRow & { retry: boolean; id: ID | null; freedDueInMs: bigint | null })[]>`
-    WITH locked_task AS MATERIALIZED (
-      SELECT id, retry FROM "Task" WHERE id = (SELECT "taskId" FROM "Run" WHERE id = ${runId}) FOR UPDATE
+export async function endAttempts(db: Queryable, ends: AttemptEnd[]): Promise<EndedAttempt[]> {
+  const column = <T>(pick: (end: AttemptEnd) => T) => ends.map(pick);
+  const reason = (end: AttemptEnd) => (end.outcome.status === 'failed' ? end.outcome.reason : null);
+  const rows = await db.$queryRaw<EndRow[]>`
+    WITH input AS (
+      SELECT * FROM unnest(${column((e) => e.runId)}::bigint[], ${column((e) => e.holder)}::text[], ${column((e) => e.outcome.status)}::text[],
+        ${column(reason)}::text[], ${column((e) => (reason(e) === null ? null : logLine(`Failed: ${reason(e)}`)))}::text[])
+        AS i(id, holder, outcome, reason, "failedLine")
+    ), locked_task AS MATERIALIZED (
+      SELECT t.id, t.retry FROM "Task" t WHERE t.id IN (SELECT r."taskId" FROM "Run" r JOIN input i ON i.id = r.id)
+      ORDER BY t.id FOR UPDATE
     ), run AS MATERIALIZED (
-      SELECT r.id, r.status, r."leaseHolder", r."cancelRequestedAt", r.try < lt.retry AS "triesLeft"
-      FROM "Run" r JOIN locked_task lt ON lt.id = r."taskId" WHERE r.id = ${runId} FOR UPDATE OF r
+      SELECT r.id, r.status, r."leaseHolder", r."cancelRequestedAt", r.try < lt.retry AS "triesLeft", i.holder, i.outcome, i.reason, i."failedLine"
+      FROM "Run" r JOIN input i ON i.id = r.id JOIN locked_task lt ON lt.id = r."taskId"
+      ORDER BY r.id FOR UPDATE OF r
     ), mine AS (
-      SELECT * FROM run WHERE status = 'started' AND (${holder}::text IS NULL OR "leaseHolder" = ${holder})
+      SELECT * FROM run WHERE status = 'started' AND (holder IS NULL OR "leaseHolder" = holder)
     ), ending AS (
-      SELECT id, (CASE WHEN ${outcome.status} = 'failed' AND "cancelRequestedAt" IS NOT NULL THEN 'canceled' ELSE ${outcome.status} END)::"RunStatus" AS status
-      FROM mine WHERE NOT (${outcome.status} = 'failed' AND "cancelRequestedAt" IS NULL AND "triesLeft")
+      SELECT id, (CASE WHEN outcome = 'failed' AND "cancelRequestedAt" IS NOT NULL THEN 'canceled' ELSE outcome END)::"RunStatus" AS status, reason, "failedLine"
+      FROM mine WHERE NOT (outcome = 'failed' AND "cancelRequestedAt" IS NULL AND "triesLeft")
     ), changed AS (
       UPDATE "Run" r SET status = e.status, "finishedAt" = ${NOW_MS}, "leaseHolder" = NULL, "leaseExpiresAt" = NULL, "inProgress" = false,
-        error = CASE e.status WHEN 'success' THEN NULL WHEN 'failed' THEN ${reason} ELSE r.error END
+        error = CASE e.status WHEN 'success' THEN NULL WHEN 'failed' THEN e.reason ELSE r.error END
       FROM ending e WHERE r.id = e.id
       RETURNING r.*
     ), finished AS (
-      UPDATE "TaskMeta" m SET "updatedAt" = ${NOW_MS},
-        "latestCompleted" = CASE WHEN c.trigger = 'scheduled' THEN GREATEST(m."latestCompleted", c."scheduledFor") ELSE m."latestCompleted" END
-      FROM changed c WHERE m."taskId" = c."taskId"
-    ), ${lineAndEvents(Prisma.sql`CASE c.status WHEN 'success' THEN ${ATTEMPT_LINES.success} WHEN 'failed' THEN ${failedLine} ELSE ${ATTEMPT_LINES.canceled} END`)}
-    SELECT EXISTS (SELECT 1 FROM mine) AND NOT EXISTS (SELECT 1 FROM ending) AS retry, c.*, ${STEP_COLUMNS}, ${FREED_DUE_IN_MS}
-    FROM (SELECT 1) one LEFT JOIN changed c ON true`;
-  if (row!.retry) return 'retry';
-  if (row!.id === null) return 'not-found';
-  const run = toRun(row!);
-  const ended = { value: run, events: stepEvents(run, row!), transitions: [{ run, from: 'started' as RunStatus, when: run.finishedAt! }] };
-  return { ended, freedDueInMs: row!.freedDueInMs === null ? null : Number(row!.freedDueInMs) };
+      UPDATE "TaskMeta" m SET "updatedAt" = ${NOW_MS}, "latestCompleted" = GREATEST(m."latestCompleted", f.latest)
+      FROM (SELECT "taskId", max("scheduledFor") FILTER (WHERE trigger = 'scheduled') AS latest FROM changed GROUP BY "taskId") f
+      WHERE m."taskId" = f."taskId"
+    ), ${lineAndEvents(Prisma.sql`CASE c.status WHEN 'success' THEN ${ATTEMPT_LINES.success}
+      WHEN 'failed' THEN (SELECT e."failedLine" FROM ending e WHERE e.id = c.id) ELSE ${ATTEMPT_LINES.canceled} END`)}
+    SELECT i.id AS input, EXISTS (SELECT 1 FROM mine m WHERE m.id = i.id) AND NOT EXISTS (SELECT 1 FROM ending e WHERE e.id = i.id) AS retry,
+      c.*, ${STEP_COLUMNS}, ${FREED_DUE_IN_MS}
+    FROM input i LEFT JOIN changed c ON c.id = i.id`;
+  const byInput = new Map(rows.map((row) => [row.input, row]));
+  return ends.map((end) => ended(byInput.get(end.runId)!));
+}
+
+function ended(row: EndRow): EndedAttempt {
+  if (row.retry) return 'retry';
+  if (row.id === null) return 'not-found';
+  const run = toRun(row);
+  const recorded = { value: run, events: stepEvents(run, row), transitions: [{ run, from: 'started' as RunStatus, when: run.finishedAt! }] };
+  return { ended: recorded, freedDueInMs: row.freedDueInMs === null ? null : Number(row.freedDueInMs) };
 }

@@ -32,7 +32,8 @@ import type {
   UpdateTaskRequest,
   UpdateTaskResult,
 } from '../types.js';
-import { claimRuns, endAttemptStatement } from './attempt-statements.js';
+import { claimRuns, endAttempts, type AttemptEnd, type EndedAttempt } from './attempt-statements.js';
+import { Batcher } from './batcher.js';
 import { cancelRun, completeAttempt, heartbeat, reapable, reapRun } from './attempts.js';
 import { nextWake, scheduleDue } from './due.js';
 import { flushEvents, listEvents, type ListEventsRequest } from './events.js';
@@ -43,6 +44,8 @@ import { createTask, listTasks, loadTaskRecord, unixNow, updateTask } from './ta
 import { retrying, Slots, snapshot, transact, type Tx } from './transaction.js';
 import { unixSeconds, validateCreate, validateRange, validateUpdate } from './validation.js';
 
+/** Attempt ends per statement at most. */
+const END_BATCH = 64;
 /** Runs this process creates between two ANALYZEs of the run table. */
 const ANALYZE_AFTER_RUNS = 5_000;
 
@@ -58,6 +61,12 @@ export class PrismaStore implements Store, LogWriter, LogReader, SchedulerStore 
   private readonly hooks = new Set<SchedulerHooks>();
   private closed = false;
   private createdSinceAnalyze = 0;
+  /** Attempt ends that arrive while one statement is on its way go together in the next. */
+  private readonly ends = new Batcher<AttemptEnd, EndedAttempt>(
+    (ends) => this.statement((prisma) => endAttempts(prisma, ends)),
+    (end) => end.runId,
+    END_BATCH,
+  );
 
   constructor(
     private readonly prisma: PrismaClient,
@@ -260,7 +269,7 @@ export class PrismaStore implements Store, LogWriter, LogReader, SchedulerStore 
 
   /** In one statement, but for a failure with tries left: its retry is planned in a transaction. */
   async completeAttempt(runId: ID, holder: string | null, outcome: AttemptOutcome): Promise<Run> {
-    const ended = await this.statement((prisma) => endAttemptStatement(prisma, runId, holder, outcome));
+    const ended = await this.ends.add({ runId, holder, outcome });
     if (ended === 'not-found') throw new RunNotFoundError();
     if (ended === 'retry') return this.scheduling(this.record((tx) => completeAttempt(tx, runId, holder, outcome)));
     const run = this.published(ended.ended);
