@@ -32,6 +32,8 @@ export class EventRelay implements RunEventPublisher {
   private sending: Promise<void> = Promise.resolve();
   private receiving: Promise<void> = Promise.resolve();
   private readonly outbox: string[] = [];
+  /** How encodeMessage starts this process's messages. */
+  private readonly ownPrefix = `{"origin":${JSON.stringify(this.origin)},`;
 
   constructor(
     private readonly transport: RelayTransport,
@@ -60,8 +62,9 @@ export class EventRelay implements RunEventPublisher {
   }
 
   private async receive(payload: string, reader: EventSource): Promise<RunEvent | undefined> {
+    // This process's own events come back on the shared channel: tell them by their first bytes, unparsed.
+    if (payload.startsWith(this.ownPrefix)) return undefined;
     const message: RelayMessage = decodeMessage(payload);
-    if (message.origin === this.origin) return undefined;
     return 'event' in message ? message.event : load(message.ref, reader);
   }
 
