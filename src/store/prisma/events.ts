@@ -15,6 +15,9 @@ export type EventData =
   | { kind: 'state'; orgId: ID; taskId: ID; runId: ID; status: RunStatus; when: Date }
   | { kind: 'log'; orgId: ID; taskId: ID; runId: ID; logSeq: number; message: string; when: Date };
 
+/** Every column of either kind; those of the other kind are absent. */
+type EventColumns = Pick<EventData, 'kind' | 'orgId' | 'taskId' | 'runId' | 'when'> & { status?: RunStatus; logSeq?: number; message?: string };
+
 /** What each open transaction will insert; the events handed out get their seq when it is inserted. */
 const pending = new WeakMap<Tx, { data: EventData; event: RunEvent }[]>();
 
@@ -25,7 +28,9 @@ const pending = new WeakMap<Tx, { data: EventData; event: RunEvent }[]>();
  */
 export function insertEvent(tx: Tx, data: EventData): RunEvent {
   const event = { ...data, seq: 0n } as RunEvent;
-  pending.set(tx, [...(pending.get(tx) ?? []), { data, event }]);
+  const events = pending.get(tx) ?? [];
+  if (events.length === 0) pending.set(tx, events);
+  events.push({ data, event });
   return event;
 }
 
@@ -33,11 +38,20 @@ export function insertEvent(tx: Tx, data: EventData): RunEvent {
 export async function flushEvents(tx: Tx): Promise<void> {
   const events = pending.get(tx) ?? [];
   if (events.length === 0) return;
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`;
-  const rows = await tx.runEvent.createManyAndReturn({ data: events.map((e) => e.data) });
-  // Rows take their seq in VALUES order: ascending seq is insertion order.
-  rows.sort((a, b) => (a.seq < b.seq ? -1 : 1));
-  rows.forEach((row, i) => Object.assign(events[i]!.event, toEvent(row)));
+  const column = <T>(pick: (data: EventColumns) => T | undefined) => events.map((e) => pick(e.data) ?? null);
+  // One statement (arrays, not a row of parameters per event), with the lock taken in it.
+  const rows = await tx.$queryRaw<{ seq: bigint }[]>`
+    INSERT INTO "RunEvent" (kind, "orgId", "taskId", "runId", status, "logSeq", message, "when")
+    SELECT e.kind::"RunEventKind", e."orgId", e."taskId", e."runId", e.status::"RunStatus", e."logSeq", e.message, e."when"
+    FROM unnest(${column((d) => d.kind)}::text[], ${column((d) => d.orgId)}::bigint[], ${column((d) => d.taskId)}::bigint[],
+      ${column((d) => d.runId)}::bigint[], ${column((d) => d.status)}::text[], ${column((d) => d.logSeq)}::int[],
+      ${column((d) => d.message)}::text[], ${column((d) => d.when)}::timestamptz[])
+      WITH ORDINALITY AS e(kind, "orgId", "taskId", "runId", status, "logSeq", message, "when", ord)
+    CROSS JOIN (SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})) ordered
+    ORDER BY e.ord
+    RETURNING seq`;
+  // Rows take their seq in input order: ascending seq is insertion order.
+  rows.map((row) => row.seq).sort((a, b) => (a < b ? -1 : 1)).forEach((seq, i) => (events[i]!.event.seq = seq));
 }
 
 /**

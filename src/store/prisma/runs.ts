@@ -121,7 +121,7 @@ export async function writeCreations(tx: Tx, planners: RunPlanner[]): Promise<Cr
     await tx.manualRequest.update({ where: { id: entry.id }, data: { latestCompleted: entry.latestCompleted } });
   }
   const runs = planners.flatMap((p) => p.runs.map((run) => ({ run, record: p.record })));
-  if (runs.length > 0) await tx.run.createMany({ data: runs.map(({ run, record }) => runColumns(record, run)) });
+  if (runs.length > 0) await insertRuns(tx, runs);
   await saveMetas(tx, planners.filter((p) => p.changed));
   const when = new Date();
   return runs.map(({ run, record }) => ({
@@ -130,17 +130,15 @@ export async function writeCreations(tx: Tx, planners: RunPlanner[]): Promise<Cr
   }));
 }
 
-function runColumns(record: TaskRecord, run: NewRun) {
-  return {
-    id: run.id,
-    taskId: record.id,
-    orgId: record.orgId,
-    trigger: run.trigger,
-    scheduledFor: BigInt(run.scheduledFor),
-    runAt: BigInt(run.runAt),
-    requestedAt: run.requestedAt === null ? null : BigInt(run.requestedAt),
-    availableAt: new Date(run.runAt * 1000),
-  };
+/** One statement with a column of parameters each, not a row of parameters per run. */
+async function insertRuns(tx: Tx, runs: { run: NewRun; record: TaskRecord }[]): Promise<void> {
+  const column = <T>(pick: (run: NewRun, record: TaskRecord) => T) => runs.map(({ run, record }) => pick(run, record));
+  await tx.$executeRaw`
+    INSERT INTO "Run" (id, "taskId", "orgId", trigger, "scheduledFor", "runAt", "requestedAt", "availableAt")
+    SELECT r.id, r."taskId", r."orgId", r.trigger::"RunTrigger", r."scheduledFor", r."runAt", r."requestedAt", to_timestamp(r."runAt")
+    FROM unnest(${column((run) => run.id)}::bigint[], ${column((_, record) => record.id)}::bigint[], ${column((_, record) => record.orgId)}::bigint[],
+      ${column((run) => run.trigger)}::text[], ${column((run) => run.scheduledFor)}::bigint[], ${column((run) => run.runAt)}::bigint[],
+      ${column((run) => run.requestedAt)}::bigint[]) AS r(id, "taskId", "orgId", trigger, "scheduledFor", "runAt", "requestedAt")`;
 }
 
 /** latestCompleted and nextDue of each planner's task, in one statement. */
