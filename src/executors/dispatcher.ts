@@ -18,7 +18,7 @@ export interface DispatcherOptions {
 }
 
 /** Runs claimed per call; the dispatcher claims again while batches come back full. */
-const CLAIM_BATCH = 32;
+const CLAIM_BATCH = 100;
 
 /** Why an attempt was stopped before its executor finished. */
 type StopReason = 'canceled' | 'timeout' | 'lost' | 'shutdown';

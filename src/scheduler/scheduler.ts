@@ -14,7 +14,7 @@ export interface SchedulerOptions {
 }
 
 /** Tasks locked per scheduleDue transaction; the scheduler goes on while batches come back full. */
-const SCHEDULE_BATCH = 50;
+const SCHEDULE_BATCH = 100;
 /** A safety net: nothing should need it, since every change wakes the scheduler. */
 const MAX_SLEEP_MS = 30_000;
 /** When work is due that another process holds locked: look again soon rather than spin. */
