@@ -95,7 +95,8 @@ async function run(ctx: BenchContext): Promise<SectionReport> {
     targets: [{ goal: `GraphQL overhead ≤ ${TARGET_OVERHEAD}× the bare server`, actual: `${fixed(overhead, 2)}×`, met: overhead <= TARGET_OVERHEAD }],
     metrics: { tickworkRps: tickwork.rps, tickworkP99Ms: tickwork.p99, bareRps: bare.rps, bareP99Ms: bare.p99, overhead },
     notes: [
-      'Profile (`--cpu-prof`): 3 SQL queries per request (token lookup, tasks, task metas batched: no N+1). Server CPU: Prisma client query building and result mapping 16 %, socket writes 12 %, garbage collection 10 %, GraphQL execution and Pothos selection mapping ~9 %, yoga itself ~3 %. The token is looked up in the database on every request (no cache, so a revoked token stops at once).',
+      'Found and fixed: every request took 3 SQL queries (token, tasks, task metas). Prisma `relationJoins` loads tasks with their meta in one query, and a found token is remembered for 5 s (`TOKEN_CACHE_TTL_MS`; deleting an org or user in this process forgets it at once; another process\'s deletion takes effect here within 5 s; unknown tokens are never remembered): one query per request. Server CPU per request fell from ~4.0 to ~2.4 ms (same-run A/B on a loaded machine).',
+      'What is left (`--cpu-prof`): Prisma result mapping (every column of every row converted to a tagged value and back) and the garbage it makes are the largest part; Pothos selection mapping of the `meta` relation ~6 %; graphql-js development-mode checks ~3 % (the bench does not set NODE_ENV=production); socket writes, which the bare server pays too. Getting to 3× would take reading the tasks page without Prisma\'s result mapping.',
     ],
   };
 }
