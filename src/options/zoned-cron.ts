@@ -22,7 +22,7 @@ export class ZonedCron {
 
   /** The first tick (Unix seconds) strictly after `after`, or null when there is none before the horizon. */
   next(after: number): number | null {
-    if (!this.partialHourShifts) return this.search(this.expression, after);
+    if (!this.partialHourShifts) return this.checked(this.search(this.expression, after), after);
     // cron-parser's DST handling assumes whole-hour shifts and gives up after 10,000 steps (~0.4 s) on
     // the day of Lord Howe's half-hour fall-back. So there it searches only up to the start of each
     // day with an offset change, and that day is scanned minute by minute.
@@ -41,6 +41,15 @@ export class ZonedCron {
       from = end;
     }
     return null;
+  }
+
+  /**
+   * cron-parser can answer a time at or before `after` next to an offset change off the whole hour in UTC
+   * (Chatham's 03:45 fall-back, +13:45 to +12:45): then the next day is scanned minute by minute instead.
+   */
+  private checked(tick: number | null, after: number): number | null {
+    if (tick === null || tick > after) return tick;
+    return this.scan(after, Math.min(after + DAY, this.until)) ?? this.search(this.expression, Math.min(after + DAY, this.until));
   }
 
   // `H` fields are seeded with the expression itself so every process picks the same values.

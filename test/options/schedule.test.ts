@@ -97,6 +97,21 @@ describe("Lord Howe's half-hour DST change, where cron-parser alone gives up", (
   });
 });
 
+describe("Chatham's fall-back at 03:45 (+13:45 to +12:45), where cron-parser answers a time in the past", () => {
+  it('ticks every hour through it, each strictly after the one before', () => {
+    const hourly = options('cron: "0 * 1,2 * */1", timezone: "Pacific/Chatham"');
+    expect(iso(nextTick(hourly, 2091013322))).toBe('2036-04-05T13:15:00.000Z');
+    const ticks = ticksBetween(hourly, unix('2036-04-05T12:00:00Z'), unix('2036-04-05T16:00:00Z'), 10);
+    expect(ticks.map(iso)).toEqual(['2036-04-05T12:15:00.000Z', '2036-04-05T13:15:00.000Z', '2036-04-05T14:15:00.000Z', '2036-04-05T15:15:00.000Z']);
+  });
+
+  it('runs a daily 03:00 once on the day the hour repeats', () => {
+    const daily = options('cron: "0 3 * * *", timezone: "Pacific/Chatham"');
+    const ticks = ticksBetween(daily, unix('2036-04-05T00:00:00Z'), unix('2036-04-06T23:59:59Z'), 10);
+    expect(ticks.map(iso)).toEqual(['2036-04-05T13:15:00.000Z', '2036-04-06T14:15:00.000Z']);
+  });
+});
+
 describe('process TZ does not matter', () => {
   const original = process.env.TZ;
   afterEach(() => {
