@@ -100,13 +100,17 @@ export class Scheduler {
     const { store, dispatcher } = this.options;
     let progress = 0;
     const claims: Promise<number>[] = [];
+    const claim = (claiming: Promise<number>) => {
+      claiming.catch(() => {}); // handled below, or by the pass's own failure if scheduleDue throws first
+      claims.push(claiming);
+    };
     for (let batch = SCHEDULE_BATCH; batch === SCHEDULE_BATCH && this.running; ) {
       batch = (await store.scheduleDue(SCHEDULE_BATCH)).length;
       progress += batch;
       // Claiming starts with the first batch, not after the last: the first runs do not wait for the rest.
-      if (batch > 0 && dispatcher) claims.push(dispatcher.claim());
+      if (batch > 0 && dispatcher) claim(dispatcher.claim());
     }
-    if (dispatcher && this.running) claims.push(dispatcher.claim());
+    if (dispatcher && this.running) claim(dispatcher.claim());
     for (const claimed of await Promise.all(claims)) progress += claimed;
     const asked = Date.now();
     const { now, at } = await store.nextWake(dispatcher?.filter ?? NO_CLAIMS);
