@@ -12,5 +12,6 @@ export { databaseIdGenerator } from './prisma/ids.js';
 
 /** The Store, LogWriter and LogReader on this Prisma client; committed run events go to `publisher`. */
 export async function createStore(prisma: PrismaClient, publisher: RunEventPublisher): Promise<PrismaStore> {
-  return new PrismaStore(prisma, await databaseIdGenerator(prisma), publisher);
+  const [{ pglite }] = await prisma.$queryRaw<[{ pglite: boolean }]>`SELECT version() LIKE '%PGlite%' AS pglite`;
+  return new PrismaStore(prisma, await databaseIdGenerator(prisma), publisher, { statementsInTransactions: pglite });
 }

@@ -5,13 +5,12 @@ import { executorMatches } from './due.js';
 import { insertEventsCte } from './events.js';
 import { toRun, toTask } from './mapping.js';
 import { ATTEMPT_LINES, logLine, type Recorded } from './run-log.js';
+import type { Queryable } from './transaction.js';
 
 // The two steps every run takes, claim and end of attempt, each as one statement: its own transaction,
 // one round trip, and the event-order lock held only from the event insert to the commit. They write
 // what attempts.ts writes (log line, state, FinishRun, events); a failure with tries left goes there.
 
-/** Something that runs one statement: the Prisma client or a transaction. */
-type Queryable = Pick<Prisma.TransactionClient, '$queryRaw'>;
 
 /** The database clock as stored (timestamptz(3) keeps milliseconds; truncate as a JavaScript Date would). */
 const NOW_MS = Prisma.sql`date_trunc('milliseconds', now())`;

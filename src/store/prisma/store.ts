@@ -41,8 +41,17 @@ import { toMeta, toTask, toTaskWithMeta } from './mapping.js';
 import { addRunLog, findRunById, listLogs, listRuns, updateRunState, type Recorded } from './run-log.js';
 import { createNextRun, enqueueRange, finishRun, listSkipped, retryRun } from './runs.js';
 import { createTask, listTasks, loadTaskRecord, unixNow, updateTask } from './tasks.js';
-import { retrying, Slots, snapshot, transact, type Tx } from './transaction.js';
+import { retrying, Slots, snapshot, transact, type Queryable, type Tx } from './transaction.js';
 import { unixSeconds, validateCreate, validateRange, validateUpdate } from './validation.js';
+
+export interface StoreOptions {
+  /**
+   * Wrap single statements in BEGIN/COMMIT: pglite-socket serves every socket from one session and lets
+   * the messages of different sockets interleave outside a transaction (another socket's statement can
+   * replace ours between Parse and Execute), so on PGlite only transactions are safe.
+   */
+  statementsInTransactions?: boolean;
+}
 
 /** Attempt ends per statement at most. */
 const END_BATCH = 64;
@@ -72,6 +81,7 @@ export class PrismaStore implements Store, LogWriter, LogReader, SchedulerStore 
     private readonly prisma: PrismaClient,
     private readonly ids: IdGenerator,
     private readonly publisher: RunEventPublisher,
+    private readonly options: StoreOptions = {},
   ) {}
 
   private track<T>(operation: () => Promise<T>): Promise<T> {
@@ -98,8 +108,9 @@ export class PrismaStore implements Store, LogWriter, LogReader, SchedulerStore 
   }
 
   /** One statement, which is its own transaction: no BEGIN and COMMIT round trips. */
-  private statement<T>(work: (prisma: PrismaClient) => Promise<T>): Promise<T> {
-    return this.track(() => retrying(() => work(this.prisma)));
+  private statement<T>(work: (db: Queryable) => Promise<T>): Promise<T> {
+    const run = this.options.statementsInTransactions ? () => this.prisma.$transaction(work) : () => work(this.prisma);
+    return this.track(() => retrying(run));
   }
 
   /** Publishes the events of the attempt that committed, after the commit, then tells the hooks. */
@@ -209,11 +220,11 @@ export class PrismaStore implements Store, LogWriter, LogReader, SchedulerStore 
   }
 
   async updateRunState(base: RunBase, when: Date, state: RunStatus): Promise<Run> {
-    return this.record((tx) => updateRunState(tx, base, when, state));
+    return this.published(await this.statement((prisma) => updateRunState(prisma, base, when, state)));
   }
 
   async addRunLog(base: RunBase, when: Date, message: string): Promise<Log> {
-    return this.record((tx) => addRunLog(tx, base, when, message));
+    return this.published(await this.statement((prisma) => addRunLog(prisma, base, when, message)));
   }
 
   async listRuns(req: ListRunsRequest): Promise<Run[]> {

@@ -3,6 +3,8 @@ import type { PrismaClient } from '../../db/prisma.js';
 import { Prisma } from '../../generated/prisma/client.js';
 
 export type Tx = Prisma.TransactionClient;
+/** Something that runs one statement: the Prisma client or a transaction. */
+export type Queryable = Pick<Tx, '$queryRaw' | '$executeRaw'>;
 
 const MAX_ATTEMPTS = 8;
 const RETRYABLE_CODES = new Set(['40001', '40P01']); // serialization failure, deadlock
