@@ -142,27 +142,17 @@ describe('run events', () => {
     expect(await Promise.all(seen)).toEqual(['started', 'failed']);
   });
 
-  it('a write that fails to commit publishes nothing and leaves nothing', async () => {
+  it('a transaction that fails to commit publishes nothing and leaves nothing', async () => {
     const { task, base } = await taskWithRun();
     const creation = await f.store.listEvents({ orgId: task.orgId, after: 0n, runId: base.runId });
-    // Interactive transactions, and single statements (each run in a transaction here), do all their work, then fail to commit.
     const failing = new Proxy(f.db.prisma, {
       get(target, key, receiver) {
-        if (key === '$transaction') {
-          return (work: (tx: unknown) => Promise<unknown>, options: object) =>
-            target.$transaction(async (tx) => {
-              await work(tx);
-              throw new Error('commit failed');
-            }, options);
-        }
-        if (key === '$queryRaw') {
-          return (...statement: Parameters<PrismaClient['$queryRaw']>) =>
-            target.$transaction(async (tx) => {
-              await tx.$queryRaw(...statement);
-              throw new Error('commit failed');
-            });
-        }
-        return Reflect.get(target, key, receiver);
+        if (key !== '$transaction') return Reflect.get(target, key, receiver);
+        return (work: (tx: unknown) => Promise<unknown>, options: object) =>
+          target.$transaction(async (tx) => {
+            await work(tx);
+            throw new Error('commit failed');
+          }, options);
       },
     }) as PrismaClient;
     const bus = new InProcessEventBus();

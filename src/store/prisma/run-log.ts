@@ -1,10 +1,11 @@
-import { Prisma, type Run as RunRow, type RunLog as LogRow } from '../../generated/prisma/client.js';
+import type { Prisma, Run as RunRow } from '../../generated/prisma/client.js';
 import { RunNotFoundError, ValidationError } from '../errors.js';
 import { formatId, type ID } from '../id.js';
 import { TERMINAL_STATES, type ListLogsRequest, type ListRunsRequest, type Log, type Run, type RunBase, type RunEvent, type RunStatus, type RunTransition, type RunWithLog } from '../types.js';
-import { insertEvent, insertEventsCte } from './events.js';
+import { insertEvent } from './events.js';
 import { toLog, toRun } from './mapping.js';
-import type { Queryable, Tx } from './transaction.js';
+import { lockTask } from './tasks.js';
+import type { Tx } from './transaction.js';
 import { listLimit, unixSeconds } from './validation.js';
 
 export interface Recorded<T> {
@@ -22,40 +23,17 @@ const LEGAL_MOVES: Partial<Record<RunStatus, readonly RunStatus[]>> = {
 /** An attempt that failed but will be retried goes back to scheduled: only attempts do that, never LogWriter. */
 export const ATTEMPT_MOVES: typeof LEGAL_MOVES = { ...LEGAL_MOVES, started: [...LEGAL_MOVES.started!, 'scheduled'] };
 
-/** CTE `run`: the run `base` names, locked for change, its task first (KEY SHARE, as lockTask takes it). */
-function lockedRun(base: RunBase): Prisma.Sql {
-  return Prisma.sql`locked_task AS MATERIALIZED (
-      SELECT id FROM "Task" WHERE id = ${base.taskId} FOR KEY SHARE
-    ), run AS MATERIALIZED (
-      SELECT r.* FROM "Run" r JOIN locked_task t ON t.id = r."taskId" WHERE r.id = ${base.runId} FOR UPDATE OF r
-    )`;
+/** The run, locked for change (its task first, see lockTask). */
+async function lockRun(tx: Tx, base: RunBase): Promise<RunRow> {
+  if (!(await lockTask(tx, base.taskId, 'KEY SHARE'))) throw new RunNotFoundError();
+  const locked = await tx.$queryRaw<unknown[]>`SELECT id FROM "Run" WHERE id = ${base.runId} AND "taskId" = ${base.taskId} FOR UPDATE`;
+  if (locked.length === 0) throw new RunNotFoundError();
+  return tx.run.findUniqueOrThrow({ where: { id: base.runId } });
 }
 
-/**
- * LogWriter.updateRunState, in one statement: legal moves only; from a terminal state every move is a
- * no-op ("terminal wins"). `startedAt` is set on start, `finishedAt` on a terminal state.
- */
-export async function updateRunState(db: Queryable, base: RunBase, when: Date, status: RunStatus): Promise<Recorded<Run>> {
-  const from = Object.entries(LEGAL_MOVES).filter(([, moves]) => moves.includes(status)).map(([before]) => before);
-  const [row] = await db.$queryRaw<(RunRow & { before: RunStatus; changed: boolean; eventSeq: bigint | null })[]>`
-    WITH ${lockedRun(base)}, changed AS (
-      UPDATE "Run" r SET status = ${status}::"RunStatus",
-        "startedAt" = CASE WHEN ${status} = 'started' THEN ${when}::timestamptz ELSE r."startedAt" END,
-        "finishedAt" = CASE WHEN ${TERMINAL_STATES.includes(status)} THEN ${when}::timestamptz ELSE r."finishedAt" END
-      FROM run WHERE r.id = run.id AND run.status = ANY(${from}::"RunStatus"[])
-      RETURNING r.*
-    ), ${insertEventsCte(Prisma.sql`
-      SELECT 'state'::"RunEventKind" AS kind, c."orgId", c."taskId", c.id AS "runId", c.status, NULL::int AS "logSeq", NULL::text AS message, ${when}::timestamptz AS "when", 1 AS ord
-      FROM changed c`)}
-    SELECT c.*, (SELECT status FROM run) AS before, true AS changed, (SELECT seq FROM events) AS "eventSeq" FROM changed c
-    UNION ALL
-    SELECT run.*, run.status, false, NULL::bigint FROM run WHERE NOT EXISTS (SELECT 1 FROM changed)`;
-  if (row === undefined) throw new RunNotFoundError();
-  const run = toRun(row);
-  if (!row.changed && TERMINAL_STATES.includes(row.before)) return { value: run, events: [] };
-  if (!row.changed) throw new ValidationError(`invalid run state transition: ${row.before} -> ${status}`);
-  const event: RunEvent = { kind: 'state', seq: row.eventSeq!, orgId: run.orgId, taskId: run.taskId, runId: run.id, status, when };
-  return { value: run, events: [event], transitions: [{ run, from: row.before, when }] };
+/** LogWriter.updateRunState: legal moves only; from a terminal state every move is a no-op ("terminal wins"). */
+export async function updateRunState(tx: Tx, base: RunBase, when: Date, status: RunStatus): Promise<Recorded<Run>> {
+  return changeState(tx, await lockRun(tx, base), when, status);
 }
 
 /**
@@ -95,21 +73,9 @@ export function logLine(message: string): string {
   return bytes.subarray(0, end).toString('utf8') + TRUNCATED_MARK;
 }
 
-/** LogWriter.addRunLog, in one statement: the next line of the run, numbered under the run's row lock. */
-export async function addRunLog(db: Queryable, base: RunBase, when: Date, message: string): Promise<Recorded<Log>> {
-  const [row] = await db.$queryRaw<(LogRow & { eventSeq: bigint })[]>`
-    WITH ${lockedRun(base)}, line AS (
-      INSERT INTO "RunLog" ("runId", "taskId", "orgId", seq, time, message)
-      SELECT run.id, run."taskId", run."orgId", COALESCE((SELECT max(l.seq) FROM "RunLog" l WHERE l."runId" = run.id), 0) + 1, ${when}::timestamptz, ${logLine(message)}
-      FROM run
-      RETURNING *
-    ), ${insertEventsCte(Prisma.sql`
-      SELECT 'log'::"RunEventKind" AS kind, l."orgId", l."taskId", l."runId", NULL::"RunStatus" AS status, l.seq AS "logSeq", l.message, l.time AS "when", 1 AS ord
-      FROM line l`)}
-    SELECT l.*, (SELECT seq FROM events) AS "eventSeq" FROM line l`;
-  if (row === undefined) throw new RunNotFoundError();
-  const event: RunEvent = { kind: 'log', seq: row.eventSeq, orgId: row.orgId, taskId: row.taskId, runId: row.runId, logSeq: row.seq, message: row.message, when: row.time };
-  return { value: toLog(row), events: [event] };
+/** LogWriter.addRunLog: the next line of the run, numbered under the run's row lock. */
+export async function addRunLog(tx: Tx, base: RunBase, when: Date, message: string): Promise<Recorded<Log>> {
+  return appendLog(tx, await lockRun(tx, base), when, message);
 }
 
 /** The next line of a run its caller has locked (task first). */

@@ -220,11 +220,11 @@ export class PrismaStore implements Store, LogWriter, LogReader, SchedulerStore 
   }
 
   async updateRunState(base: RunBase, when: Date, state: RunStatus): Promise<Run> {
-    return this.published(await this.statement((prisma) => updateRunState(prisma, base, when, state)));
+    return this.record((tx) => updateRunState(tx, base, when, state));
   }
 
   async addRunLog(base: RunBase, when: Date, message: string): Promise<Log> {
-    return this.published(await this.statement((prisma) => addRunLog(prisma, base, when, message)));
+    return this.record((tx) => addRunLog(tx, base, when, message));
   }
 
   async listRuns(req: ListRunsRequest): Promise<Run[]> {
