@@ -39,32 +39,29 @@ export async function flushEvents(tx: Tx): Promise<void> {
   const events = pending.get(tx) ?? [];
   if (events.length === 0) return;
   const column = <T>(pick: (data: EventColumns) => T | undefined) => events.map((e) => pick(e.data) ?? null);
-  // One statement (arrays, not a row of parameters per event), with the lock taken in it.
-  const rows = await tx.$queryRaw<{ seq: bigint }[]>`
-    INSERT INTO "RunEvent" (kind, "orgId", "taskId", "runId", status, "logSeq", message, "when")
-    SELECT e.kind::"RunEventKind", e."orgId", e."taskId", e."runId", e.status::"RunStatus", e."logSeq", e.message, e."when"
+  // One statement (arrays, not a row of parameters per event), in the order they were handed out.
+  const source = Prisma.sql`
+    SELECT u.kind::"RunEventKind", u."orgId", u."taskId", u."runId", u.status::"RunStatus", u."logSeq", u.message, u."when", u.ord
     FROM unnest(${column((d) => d.kind)}::text[], ${column((d) => d.orgId)}::bigint[], ${column((d) => d.taskId)}::bigint[],
       ${column((d) => d.runId)}::bigint[], ${column((d) => d.status)}::text[], ${column((d) => d.logSeq)}::int[],
       ${column((d) => d.message)}::text[], ${column((d) => d.when)}::timestamptz[])
-      WITH ORDINALITY AS e(kind, "orgId", "taskId", "runId", status, "logSeq", message, "when", ord)
-    CROSS JOIN (SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})) ordered
-    ORDER BY e.ord
-    RETURNING seq`;
+      WITH ORDINALITY AS u(kind, "orgId", "taskId", "runId", status, "logSeq", message, "when", ord)`;
+  const rows = await tx.$queryRaw<{ seq: bigint }[]>`WITH ${insertEventsCte(source, Prisma.sql`e.ord`)} SELECT seq FROM events`;
   // Rows take their seq in input order: ascending seq is insertion order.
   rows.map((row) => row.seq).sort((a, b) => (a < b ? -1 : 1)).forEach((seq, i) => (events[i]!.event.seq = seq));
 }
 
 /**
- * A CTE named `events` for a single-statement write: inserts the rows of `source` (kind, orgId, taskId,
- * runId, status, logSeq, message, when, ord) under EVENT_ORDER_LOCK, in (runId, ord) order, and returns
- * each row's seq, runId and kind. The lock is held from there to the statement's commit, microseconds.
+ * A CTE named `events`: inserts the rows of `source` (kind, orgId, taskId, runId, status, logSeq, message,
+ * when, ord) under EVENT_ORDER_LOCK, in `order` (by default each run's in turn), and returns each row's
+ * seq, runId and kind. In a single statement the lock is held from there to its commit, microseconds.
  */
-export function insertEventsCte(source: Prisma.Sql): Prisma.Sql {
+export function insertEventsCte(source: Prisma.Sql, order = Prisma.sql`e."runId", e.ord`): Prisma.Sql {
   return Prisma.sql`events AS (
     INSERT INTO "RunEvent" (kind, "orgId", "taskId", "runId", status, "logSeq", message, "when")
     SELECT e.kind, e."orgId", e."taskId", e."runId", e.status, e."logSeq", e.message, e."when"
     FROM (${source}) e CROSS JOIN (SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})) ordered
-    ORDER BY e."runId", e.ord
+    ORDER BY ${order}
     RETURNING seq, "runId", kind)`;
 }
 
